@@ -1,0 +1,3 @@
+//! Text renderings of BTF: bpftool's `format raw` and a JSON form.
+
+pub mod raw;

@@ -1,0 +1,1 @@
+//! bpftool raw format.

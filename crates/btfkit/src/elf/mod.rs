@@ -1,0 +1,1 @@
+//! BTF in ELF objects: finding `.BTF`, `.BTF.base` and `.BTF.ext`.

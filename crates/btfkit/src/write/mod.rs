@@ -1,0 +1,375 @@
+//! Building and serializing BTF: [`Builder`] appends types one `add_*` call per kind, the
+//! way libbpf's `btf__add_*` API does, and [`Builder::to_bytes`] writes the blob in either
+//! byte order.
+
+mod strings;
+
+pub use strings::StringTable;
+
+use crate::endian::Endian;
+use crate::id::{StrOffset, TypeId};
+use crate::kind::Kind;
+use crate::raw;
+use crate::read::Btf;
+
+/// Flavour of a FWD declaration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FwdKind {
+    /// `struct name;`
+    Struct,
+    /// `union name;`
+    Union,
+}
+
+/// Builds a BTF blob type by type. Records are kept as 32-bit words in native order and
+/// encoded on serialization.
+pub struct Builder<'base> {
+    words: Vec<u32>,
+    starts: Vec<u32>,
+    strings: StringTable,
+    base: Option<&'base Btf<'base>>,
+    start_id: u32,
+    start_str_off: u32,
+    layout: bool,
+}
+
+impl std::fmt::Debug for Builder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("types", &self.starts.len())
+            .field("start_id", &self.start_id)
+            .finish()
+    }
+}
+
+impl Default for Builder<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'base> Builder<'base> {
+    /// An empty base BTF.
+    pub fn new() -> Self {
+        Builder {
+            words: Vec::new(),
+            starts: Vec::new(),
+            strings: StringTable::new_base(),
+            base: None,
+            start_id: 1,
+            start_str_off: 0,
+            layout: false,
+        }
+    }
+
+    /// An empty split BTF over `base`: ids continue after the base's, and strings that
+    /// exist in the base resolve to the base's offsets.
+    pub fn new_split(base: &'base Btf<'base>) -> Self {
+        Builder {
+            words: Vec::new(),
+            starts: Vec::new(),
+            strings: StringTable::new_split(),
+            base: Some(base),
+            start_id: base.next_id().0,
+            start_str_off: base.next_str_off().0,
+            layout: false,
+        }
+    }
+
+    /// Also write the extended header and a layout section describing kinds 0..=19.
+    pub fn with_layout(mut self, on: bool) -> Self {
+        self.layout = on;
+        self
+    }
+
+    /// The id the next type will get.
+    pub fn next_id(&self) -> TypeId {
+        TypeId(self.start_id + self.starts.len() as u32)
+    }
+
+    /// Number of types added.
+    pub fn type_count(&self) -> u32 {
+        self.starts.len() as u32
+    }
+
+    /// Interns `s` and returns its offset (a base offset when the base has it).
+    pub fn add_str(&mut self, s: &str) -> StrOffset {
+        self.add_str_bytes(s.as_bytes())
+    }
+
+    /// Interns raw bytes (no NUL inside) and returns the offset.
+    pub fn add_str_bytes(&mut self, s: &[u8]) -> StrOffset {
+        if s.is_empty() {
+            return StrOffset(0);
+        }
+        if let Some(base) = self.base {
+            if let Some(off) = base_find_str(base, s) {
+                return StrOffset(off);
+            }
+        }
+        StrOffset(self.start_str_off + self.strings.add(s))
+    }
+
+    fn name(&mut self, name: &str) -> u32 {
+        self.add_str(name).0
+    }
+
+    /// Appends a record from raw words: `name_off`, `info`, `size`/`type`, then the
+    /// trailing data. Nothing is checked: this is how malformed test inputs are built.
+    pub fn add_raw(&mut self, name_off: u32, info: u32, size_or_type: u32, tail: &[u32]) -> TypeId {
+        let id = self.next_id();
+        self.starts.push(self.words.len() as u32);
+        self.words
+            .extend_from_slice(&[name_off, info, size_or_type]);
+        self.words.extend_from_slice(tail);
+        id
+    }
+
+    fn last_start(&self) -> usize {
+        *self
+            .starts
+            .last()
+            .expect("a type was added before its elements") as usize
+    }
+
+    /// Increments the vlen of the last type; sets the kind flag when `kflag`.
+    fn bump_vlen(&mut self, kflag: bool) {
+        let at = self.last_start() + 1;
+        let info = self.words[at];
+        let vlen = raw::info_vlen(info) + 1;
+        self.words[at] = raw::info(raw::info_kind(info), vlen, raw::info_kflag(info) || kflag);
+    }
+
+    /// `INT`: `size` bytes, `encoding` a combination of [`raw::INT_SIGNED`] etc.
+    pub fn add_int(&mut self, name: &str, size: u32, encoding: u8) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(
+            n,
+            raw::info(1, 0, false),
+            size,
+            &[((encoding as u32) << 24) | (size * 8)],
+        )
+    }
+
+    /// `FLOAT` of `size` bytes.
+    pub fn add_float(&mut self, name: &str, size: u32) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(16, 0, false), size, &[])
+    }
+
+    fn add_ref(&mut self, kind: Kind, name: &str, ty: TypeId) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(kind.0, 0, false), ty.0, &[])
+    }
+
+    /// `PTR` to `ty`.
+    pub fn add_ptr(&mut self, ty: TypeId) -> TypeId {
+        self.add_ref(Kind::PTR, "", ty)
+    }
+    /// `TYPEDEF name` of `ty`.
+    pub fn add_typedef(&mut self, name: &str, ty: TypeId) -> TypeId {
+        self.add_ref(Kind::TYPEDEF, name, ty)
+    }
+    /// `VOLATILE` `ty`.
+    pub fn add_volatile(&mut self, ty: TypeId) -> TypeId {
+        self.add_ref(Kind::VOLATILE, "", ty)
+    }
+    /// `CONST` `ty`.
+    pub fn add_const(&mut self, ty: TypeId) -> TypeId {
+        self.add_ref(Kind::CONST, "", ty)
+    }
+    /// `RESTRICT` `ty`.
+    pub fn add_restrict(&mut self, ty: TypeId) -> TypeId {
+        self.add_ref(Kind::RESTRICT, "", ty)
+    }
+    /// `TYPE_TAG value` on `ty`.
+    pub fn add_type_tag(&mut self, value: &str, ty: TypeId) -> TypeId {
+        self.add_ref(Kind::TYPE_TAG, value, ty)
+    }
+
+    /// `ARRAY` of `nelems` elements of `elem`, indexed by `index`.
+    pub fn add_array(&mut self, elem: TypeId, index: TypeId, nelems: u32) -> TypeId {
+        self.add_raw(0, raw::info(3, 0, false), 0, &[elem.0, index.0, nelems])
+    }
+
+    /// `STRUCT` of `size` bytes; add members with [`Self::add_member`].
+    pub fn add_struct(&mut self, name: &str, size: u32) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(4, 0, false), size, &[])
+    }
+
+    /// `UNION` of `size` bytes; add members with [`Self::add_member`].
+    pub fn add_union(&mut self, name: &str, size: u32) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(5, 0, false), size, &[])
+    }
+
+    /// A member of the last STRUCT/UNION. A non-zero `bitfield_size` switches the type
+    /// to the kind-flag encoding (bitfield size in bits 24-31 of every member's offset).
+    pub fn add_member(&mut self, name: &str, ty: TypeId, bit_offset: u32, bitfield_size: u8) {
+        let n = self.name(name);
+        let start = self.last_start();
+        let kflag = raw::info_kflag(self.words[start + 1]);
+        if bitfield_size != 0 && !kflag {
+            // Re-encode earlier members for the kind-flag layout (their bitfield size is 0).
+            let vlen = raw::info_vlen(self.words[start + 1]) as usize;
+            for i in 0..vlen {
+                let at = start + 3 + i * 3 + 2;
+                self.words[at] &= 0x00ff_ffff;
+            }
+        }
+        let kflag = kflag || bitfield_size != 0;
+        let off = if kflag {
+            ((bitfield_size as u32) << 24) | (bit_offset & 0x00ff_ffff)
+        } else {
+            bit_offset
+        };
+        self.words.extend_from_slice(&[n, ty.0, off]);
+        self.bump_vlen(kflag);
+    }
+
+    /// `ENUM` of `size` bytes; add values with [`Self::add_enum_value`].
+    pub fn add_enum(&mut self, name: &str, size: u32, signed: bool) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(6, 0, signed), size, &[])
+    }
+
+    /// An enumerator of the last ENUM.
+    pub fn add_enum_value(&mut self, name: &str, value: i64) {
+        let n = self.name(name);
+        self.words.extend_from_slice(&[n, value as u32]);
+        self.bump_vlen(false);
+    }
+
+    /// `ENUM64` of `size` bytes; add values with [`Self::add_enum64_value`].
+    pub fn add_enum64(&mut self, name: &str, size: u32, signed: bool) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(19, 0, signed), size, &[])
+    }
+
+    /// An enumerator of the last ENUM64.
+    pub fn add_enum64_value(&mut self, name: &str, value: u64) {
+        let n = self.name(name);
+        self.words
+            .extend_from_slice(&[n, value as u32, (value >> 32) as u32]);
+        self.bump_vlen(false);
+    }
+
+    /// `FWD` declaration.
+    pub fn add_fwd(&mut self, name: &str, kind: FwdKind) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(7, 0, kind == FwdKind::Union), 0, &[])
+    }
+
+    /// `FUNC name` with `linkage` (0 static, 1 global, 2 extern) of prototype `proto`.
+    pub fn add_func(&mut self, name: &str, linkage: u32, proto: TypeId) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(12, linkage, false), proto.0, &[])
+    }
+
+    /// `FUNC_PROTO` returning `ret`; add parameters with [`Self::add_param`].
+    pub fn add_func_proto(&mut self, ret: TypeId) -> TypeId {
+        self.add_raw(0, raw::info(13, 0, false), ret.0, &[])
+    }
+
+    /// A parameter of the last FUNC_PROTO (`ty` 0 with no name for `...`).
+    pub fn add_param(&mut self, name: &str, ty: TypeId) {
+        let n = self.name(name);
+        self.words.extend_from_slice(&[n, ty.0]);
+        self.bump_vlen(false);
+    }
+
+    /// `VAR name` of type `ty` with `linkage` (0 static, 1 global, 2 extern).
+    pub fn add_var(&mut self, name: &str, linkage: u32, ty: TypeId) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(14, 0, false), ty.0, &[linkage])
+    }
+
+    /// `DATASEC name` of `size` bytes; add entries with [`Self::add_secinfo`].
+    pub fn add_datasec(&mut self, name: &str, size: u32) -> TypeId {
+        let n = self.name(name);
+        self.add_raw(n, raw::info(15, 0, false), size, &[])
+    }
+
+    /// An entry of the last DATASEC.
+    pub fn add_secinfo(&mut self, ty: TypeId, offset: u32, size: u32) {
+        self.words.extend_from_slice(&[ty.0, offset, size]);
+        self.bump_vlen(false);
+    }
+
+    /// `DECL_TAG value` on `ty` (`component_idx` -1 for the type itself).
+    pub fn add_decl_tag(&mut self, value: &str, ty: TypeId, component_idx: i32) -> TypeId {
+        let n = self.name(value);
+        self.add_raw(n, raw::info(17, 0, false), ty.0, &[component_idx as u32])
+    }
+
+    /// The string section built so far.
+    pub fn strings(&self) -> &StringTable {
+        &self.strings
+    }
+
+    /// Serializes to a BTF blob in byte order `endian`: header, types, (layout), strings.
+    pub fn to_bytes(&self, endian: Endian) -> Vec<u8> {
+        let type_len = self.words.len() * 4;
+        let layout_len = if self.layout {
+            (Kind::MAX_KNOWN as usize + 1) * raw::LAYOUT_ENTRY_LEN
+        } else {
+            0
+        };
+        let hdr_len = if self.layout {
+            raw::HEADER_LAYOUT_LEN
+        } else {
+            raw::HEADER_LEN
+        };
+        let str_len = self.strings.len();
+        let mut out = Vec::with_capacity(hdr_len + type_len + layout_len + str_len);
+        out.extend_from_slice(&endian.u16_bytes(raw::MAGIC));
+        out.push(raw::VERSION);
+        out.push(0);
+        for v in [
+            hdr_len as u32,
+            0,
+            type_len as u32,
+            (type_len + layout_len) as u32,
+            str_len as u32,
+        ] {
+            out.extend_from_slice(&endian.u32_bytes(v));
+        }
+        if self.layout {
+            out.extend_from_slice(&endian.u32_bytes(type_len as u32));
+            out.extend_from_slice(&endian.u32_bytes(layout_len as u32));
+        }
+        for &w in &self.words {
+            out.extend_from_slice(&endian.u32_bytes(w));
+        }
+        if self.layout {
+            for k in 0..=Kind::MAX_KNOWN {
+                let k = Kind(k);
+                out.push(k.info_size().unwrap_or(0) as u8);
+                out.push(k.elem_size().unwrap_or(0) as u8);
+                out.extend_from_slice(&endian.u16_bytes(0));
+            }
+        }
+        out.extend_from_slice(self.strings.bytes());
+        out
+    }
+}
+
+/// Finds `s` in `base`'s strings (own and its base's) by scanning; used when a split
+/// builder interns a string. Returns the offset.
+fn base_find_str(base: &Btf<'_>, s: &[u8]) -> Option<u32> {
+    if let Some(b) = base.base() {
+        if let Some(off) = base_find_str(b, s) {
+            return Some(off);
+        }
+    }
+    let bytes = base.strings().bytes();
+    let mut pos = 0usize;
+    for chunk in bytes.split(|&b| b == 0) {
+        if chunk == s {
+            return Some(base.start_str_off().0 + pos as u32);
+        }
+        pos += chunk.len() + 1;
+    }
+    None
+}
