@@ -1,1 +1,5 @@
-//! libbpf oracle.
+//! Differential testing of btfkit against the reference implementations: libbpf (through
+//! `libbpf-sys`, vendored v1.7.0) and bpftool, over the real kernel BTF of the corpus.
+//! Unpublished; used by tests and side-by-side benchmarks only.
+
+pub mod corpus;
