@@ -14,7 +14,7 @@ use crate::error::{Error, Result, Rule};
 use crate::id::{StrOffset, TypeId};
 use crate::kind::Kind;
 use crate::raw;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
 /// The decoded `struct btf_header`.
@@ -133,14 +133,15 @@ pub struct Btf<'data> {
     base: Option<&'data Btf<'data>>,
     start_id: u32,
     start_str_off: u32,
-    names: OnceLock<HashMap<&'data [u8], NameEntry>>,
+    names: OnceLock<NameIndex>,
 }
 
-/// Ids sharing one name; almost every name has one.
-#[derive(Debug)]
-enum NameEntry {
-    One(TypeId),
-    Many(Vec<TypeId>),
+/// By-name index of own types: a hash table of type ids keyed by the hash of their name.
+/// It holds no borrow, so `Btf` stays covariant in `'data`.
+#[derive(Default)]
+struct NameIndex {
+    table: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
 }
 
 /// Returns `data[off .. off + len]` relative to `base`, or an error naming `what`.
@@ -416,29 +417,19 @@ impl<'data> Btf<'data> {
         String::from_utf8_lossy(self.name(t)).into_owned()
     }
 
-    fn name_index(&self) -> &HashMap<&'data [u8], NameEntry> {
+    fn name_index(&self) -> &NameIndex {
         self.names.get_or_init(|| {
-            let mut map: HashMap<&'data [u8], NameEntry> =
-                HashMap::with_capacity(self.offsets.len());
+            let mut idx = NameIndex::default();
+            idx.table.reserve(self.offsets.len(), |_| 0);
             for t in self.types() {
                 let name = self.name(&t);
-                if name.is_empty() {
-                    continue;
-                }
-                match map.entry(name) {
-                    std::collections::hash_map::Entry::Vacant(v) => {
-                        v.insert(NameEntry::One(t.id()));
-                    }
-                    std::collections::hash_map::Entry::Occupied(mut o) => {
-                        let e = o.get_mut();
-                        match e {
-                            NameEntry::One(first) => *e = NameEntry::Many(vec![*first, t.id()]),
-                            NameEntry::Many(v) => v.push(t.id()),
-                        }
-                    }
+                if !name.is_empty() {
+                    let h = idx.hasher.hash_one(name);
+                    // Capacity was reserved above, so the rehash closure is never called.
+                    idx.table.insert_unique(h, t.id().0, |_| 0);
                 }
             }
-            map
+            idx
         })
     }
 
@@ -446,11 +437,18 @@ impl<'data> Btf<'data> {
     /// on first use and kept.
     pub fn find_by_name(&self, name: &[u8]) -> Vec<TypeId> {
         let mut out = self.base.map_or_else(Vec::new, |b| b.find_by_name(name));
-        match self.name_index().get(name) {
-            Some(NameEntry::One(id)) => out.push(*id),
-            Some(NameEntry::Many(v)) => out.extend_from_slice(v),
-            None => {}
+        if name.is_empty() {
+            return out;
         }
+        let idx = self.name_index();
+        let first_own = out.len();
+        out.extend(
+            idx.table
+                .iter_hash(idx.hasher.hash_one(name))
+                .map(|&id| TypeId(id))
+                .filter(|&id| self.type_by_id(id).is_some_and(|t| self.name(&t) == name)),
+        );
+        out[first_own..].sort_unstable();
         out
     }
 

@@ -1,0 +1,51 @@
+//! One module per subcommand.
+
+mod dump;
+mod info;
+mod validate;
+
+use std::process::ExitCode;
+
+/// The subcommands.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Print types: bpftool's raw text format, or JSON.
+    Dump(dump::Opts),
+    /// Check BTF as the kernel would, listing every problem.
+    Validate(validate::Opts),
+    /// Summarize a BTF blob: header, sections, types per kind.
+    Info(info::Opts),
+}
+
+impl Command {
+    /// Runs the subcommand.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Dump(o) => o.run(),
+            Command::Validate(o) => o.run(),
+            Command::Info(o) => o.run(),
+        }
+    }
+}
+
+/// Flags shared by the commands that read BTF.
+#[derive(clap::Args, Clone, Debug)]
+pub struct BtfFlags {
+    /// Base BTF for split (module) input: raw BTF or a vmlinux ELF, any compression.
+    /// Defaults to /sys/kernel/btf/vmlinux for /sys/kernel/btf/MODULE.
+    #[arg(long, short = 'B', value_name = "BASE")]
+    pub base: Option<std::path::PathBuf>,
+    /// Read the input without validating it first (forensics).
+    #[arg(long)]
+    pub no_validate: bool,
+}
+
+impl BtfFlags {
+    /// As open options.
+    pub fn open_options(&self) -> crate::input::OpenOptions {
+        crate::input::OpenOptions {
+            base: self.base.clone(),
+            no_validate: self.no_validate,
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Reading inputs as the user names them: raw BTF, ELF objects (`.o`, `.ko`, vmlinux),
+//! compressed modules (`.ko.xz`, `.ko.gz`, `.ko.zst`), `/sys/kernel/btf/NAME`, or `-`
+//! for stdin. The form is detected from the content, never from the file name.
+
+use anyhow::{bail, Context, Result};
+use btfkit::elf::{is_elf, BtfSections};
+use btfkit::error::Section;
+use btfkit::{Btf, Error};
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Where module BTF lives on a running kernel.
+const SYSFS_BTF: &str = "/sys/kernel/btf";
+
+/// An input file, read and decompressed.
+pub struct Input {
+    /// The name to show the user.
+    pub label: String,
+    /// The path (None for stdin).
+    pub path: Option<PathBuf>,
+    /// The decompressed content.
+    pub bytes: Vec<u8>,
+    /// How the content was wrapped, for messages (`xz`, `gzip`, `zstd`).
+    pub compression: Option<&'static str>,
+}
+
+/// The BTF blobs found in an input.
+pub struct Blobs<'a> {
+    /// `.BTF` or the whole raw file.
+    pub btf: Cow<'a, [u8]>,
+    /// `.BTF.base` of an ELF module.
+    pub dist_base: Option<Cow<'a, [u8]>>,
+}
+
+fn decompress(bytes: Vec<u8>) -> Result<(Vec<u8>, Option<&'static str>)> {
+    if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+        let mut out = Vec::new();
+        lzma_rs::xz_decompress(&mut &bytes[..], &mut out).context("xz data is corrupt")?;
+        return Ok((out, Some("xz")));
+    }
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_end(&mut out)
+            .context("gzip data is corrupt")?;
+        return Ok((out, Some("gzip")));
+    }
+    if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let mut out = Vec::new();
+        ruzstd::decoding::StreamingDecoder::new(&bytes[..])
+            .context("zstd data is corrupt")?
+            .read_to_end(&mut out)
+            .context("zstd data is corrupt")?;
+        return Ok((out, Some("zstd")));
+    }
+    Ok((bytes, None))
+}
+
+impl Input {
+    /// Reads `name` (a path, or `-` for stdin) and decompresses it if needed.
+    pub fn read(name: &Path) -> Result<Input> {
+        let (raw, path) = if name.as_os_str() == "-" {
+            let mut v = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut v)
+                .context("reading standard input")?;
+            (v, None)
+        } else {
+            let v = std::fs::read(name).with_context(|| format!("reading {}", name.display()))?;
+            (v, Some(name.to_path_buf()))
+        };
+        let label = if path.is_some() {
+            name.display().to_string()
+        } else {
+            "<stdin>".to_string()
+        };
+        let (bytes, compression) =
+            decompress(raw).with_context(|| format!("decompressing {label}"))?;
+        Ok(Input {
+            label,
+            path,
+            bytes,
+            compression,
+        })
+    }
+
+    /// The BTF blob(s) in this input.
+    pub fn blobs(&self) -> Result<Blobs<'_>> {
+        if is_elf(&self.bytes) {
+            let s = BtfSections::parse(&self.bytes)
+                .with_context(|| format!("{}: reading ELF sections", self.label))?;
+            return Ok(Blobs {
+                btf: s.btf,
+                dist_base: s.base,
+            });
+        }
+        Ok(Blobs {
+            btf: Cow::Borrowed(&self.bytes),
+            dist_base: None,
+        })
+    }
+
+    /// For `/sys/kernel/btf/NAME` other than vmlinux: the base the kernel uses.
+    pub fn sysfs_default_base(&self) -> Option<PathBuf> {
+        let p = self.path.as_ref()?;
+        let dir = p.parent()?;
+        if dir == Path::new(SYSFS_BTF) && p.file_name()? != "vmlinux" {
+            Some(Path::new(SYSFS_BTF).join("vmlinux"))
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether a raw blob looks like split BTF: its string section does not start with the
+/// empty string (base BTF always does), or is empty.
+pub fn looks_split(blob: &[u8]) -> bool {
+    match btfkit::read::Header::parse(blob) {
+        Ok(h) => {
+            let at = h.hdr_len as usize + h.str_off as usize;
+            h.str_len == 0 || blob.get(at).is_some_and(|&b| b != 0)
+        }
+        Err(_) => false,
+    }
+}
+
+/// How BTF is to be opened: base file, whether to validate.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// `--base`: the base BTF for split input.
+    pub base: Option<PathBuf>,
+    /// Skip validation (forensics).
+    pub no_validate: bool,
+}
+
+/// A validation or parse failure of a named blob.
+#[derive(Debug)]
+pub struct Invalid {
+    /// Which file (and blob) failed.
+    pub label: String,
+    /// Every problem found.
+    pub errors: Vec<Error>,
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: invalid BTF: {}", self.label, self.errors[0])?;
+        if self.errors.len() > 1 {
+            write!(
+                f,
+                " (and {} more problems; `btfkit validate` lists them)",
+                self.errors.len() - 1
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Parses (and unless disabled, validates) `blob`; an error carries every problem.
+pub fn parse_checked<'a>(
+    blob: &'a [u8],
+    base: Option<&'a Btf<'a>>,
+    section: Section,
+    label: &str,
+    validate: bool,
+) -> std::result::Result<Btf<'a>, Invalid> {
+    let parsed = match base {
+        Some(b) => Btf::parse_split(blob, b),
+        None => Btf::parse(blob),
+    };
+    let btf = parsed.map_err(|e| Invalid {
+        label: label.to_string(),
+        errors: vec![e.in_section(section)],
+    })?;
+    if validate {
+        let errors: Vec<Error> = btfkit::validate::validate(&btf)
+            .into_iter()
+            .map(|e| e.in_section(section))
+            .collect();
+        if !errors.is_empty() {
+            return Err(Invalid {
+                label: label.to_string(),
+                errors,
+            });
+        }
+    }
+    Ok(btf)
+}
+
+/// Opens the base named by `--base` (any input form; an ELF file's `.BTF`).
+pub fn read_base(path: &Path) -> Result<Input> {
+    Input::read(path).with_context(|| format!("reading base {}", path.display()))
+}
+
+/// Opens `input` as the user expects and calls `f` with the resulting BTF: split over
+/// `--base` (or the sysfs vmlinux, or the module's own `.BTF.base`), or standalone.
+pub fn with_btf<R>(
+    input: &Input,
+    opts: &OpenOptions,
+    f: impl FnOnce(&Btf<'_>) -> Result<R>,
+) -> Result<R> {
+    let blobs = input.blobs()?;
+    let validate = !opts.no_validate;
+    let base_path = opts.base.clone().or_else(|| input.sysfs_default_base());
+
+    if let Some(dist) = &blobs.dist_base {
+        if base_path.is_some() {
+            bail!(
+                "{}: has .BTF.base; relocating it onto --base is not implemented yet \
+                 (omit --base to show it over its distilled base)",
+                input.label
+            );
+        }
+        let label = format!("{} (.BTF.base)", input.label);
+        let base = parse_checked(dist, None, Section::BtfBase, &label, validate)?;
+        let btf = parse_checked(&blobs.btf, Some(&base), Section::Btf, &input.label, validate)?;
+        return f(&btf);
+    }
+
+    match base_path {
+        Some(bp) => {
+            let base_input = read_base(&bp)?;
+            let base_blobs = base_input.blobs()?;
+            let base = parse_checked(
+                &base_blobs.btf,
+                None,
+                Section::Btf,
+                &base_input.label,
+                validate,
+            )?;
+            let btf = parse_checked(&blobs.btf, Some(&base), Section::Btf, &input.label, validate)?;
+            f(&btf)
+        }
+        None => {
+            if looks_split(&blobs.btf) {
+                bail!(
+                    "{}: this is split BTF (module BTF): its string section does not start \
+                     with the empty string; pass the vmlinux BTF it was built against with --base",
+                    input.label
+                );
+            }
+            let btf = parse_checked(&blobs.btf, None, Section::Btf, &input.label, validate)?;
+            f(&btf)
+        }
+    }
+}
