@@ -3,7 +3,7 @@
 # conformance crate (libelf, zlib, pkg-config) and bpftool, the reference for `dump`.
 # The btfkit library and CLI themselves need nothing beyond a Rust toolchain.
 set -euo pipefail
-pkgs=(libelf-dev zlib1g-dev pkg-config bpftool xz-utils)
+pkgs=(libelf-dev zlib1g-dev pkg-config bpftool binutils xz-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

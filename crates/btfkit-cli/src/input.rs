@@ -216,7 +216,13 @@ pub fn with_btf<R>(
         }
         let label = format!("{} (.BTF.base)", input.label);
         let base = parse_checked(dist, None, Section::BtfBase, &label, validate)?;
-        let btf = parse_checked(&blobs.btf, Some(&base), Section::Btf, &input.label, validate)?;
+        let btf = parse_checked(
+            &blobs.btf,
+            Some(&base),
+            Section::Btf,
+            &input.label,
+            validate,
+        )?;
         return f(&btf);
     }
 
@@ -231,7 +237,13 @@ pub fn with_btf<R>(
                 &base_input.label,
                 validate,
             )?;
-            let btf = parse_checked(&blobs.btf, Some(&base), Section::Btf, &input.label, validate)?;
+            let btf = parse_checked(
+                &blobs.btf,
+                Some(&base),
+                Section::Btf,
+                &input.label,
+                validate,
+            )?;
             f(&btf)
         }
         None => {

@@ -68,7 +68,14 @@ impl Opts {
                     println!("    {:<12}{n:>8}", Kind(k as u8).to_string());
                 }
             }
-            println!("  valid:        {}", if self.btf.no_validate { "not checked" } else { "yes" });
+            println!(
+                "  valid:        {}",
+                if self.btf.no_validate {
+                    "not checked"
+                } else {
+                    "yes"
+                }
+            );
             Ok(ExitCode::SUCCESS)
         })
     }

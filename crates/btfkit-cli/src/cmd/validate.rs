@@ -8,11 +8,13 @@ use std::process::ExitCode;
 
 /// Check BTF as the kernel would and list every problem.
 #[derive(clap::Args)]
-#[command(after_help = "Exit status: 0 when every input is valid, 1 when one is not, 2 on usage or I/O errors.
+#[command(
+    after_help = "Exit status: 0 when every input is valid, 1 when one is not, 2 on usage or I/O errors.
 
 Examples:
   btfkit validate /sys/kernel/btf/vmlinux
-  btfkit validate --base vmlinux.btf modules/*.btf")]
+  btfkit validate --base vmlinux.btf modules/*.btf"
+)]
 pub struct Opts {
     /// Base BTF for split (module) inputs.
     #[arg(long, short = 'B', value_name = "BASE")]
