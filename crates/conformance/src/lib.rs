@@ -3,3 +3,4 @@
 //! Unpublished; used by tests and side-by-side benchmarks only.
 
 pub mod corpus;
+pub mod libbpf;
