@@ -5,9 +5,11 @@
 //! - [`validate`]: the kernel's checks of a blob at rest, every problem reported.
 //! - [`fields`]: the type-id / string-offset field visitor every algorithm uses.
 //! - [`write`]: a builder and serializer.
+//! - [`distill`]: libbpf's `btf__distill_base`, byte-identical.
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
+pub mod distill;
 pub mod dump;
 pub mod elf;
 pub mod endian;

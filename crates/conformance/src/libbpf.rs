@@ -274,7 +274,6 @@ impl LibbpfBtf {
 
     /// Records that libbpf now uses `base` as this object's base (after
     /// `btf__relocate`, for instance), keeping it alive instead of the old one.
-    #[allow(dead_code)] // used by the relocate wrapper
     fn replace_base(&self, base: Option<LibbpfBtf>) -> Option<LibbpfBtf> {
         self.h.base.replace(base)
     }
@@ -436,6 +435,38 @@ impl LibbpfBtf {
             e if -e == ENOENT => Ok(None),
             e => Err(LibbpfError::new("btf__find_by_name_kind", -e)),
         }
+    }
+
+    /// `btf__distill_base`: returns `(distilled base, new split over it)`.
+    pub fn distill_base(&self) -> Result<(LibbpfBtf, LibbpfBtf)> {
+        let mut new_base: *mut sys::btf = std::ptr::null_mut();
+        let mut new_split: *mut sys::btf = std::ptr::null_mut();
+        enter();
+        // SAFETY: valid source object; libbpf writes two fresh objects on success.
+        let rc = unsafe { sys::btf__distill_base(self.ptr(), &mut new_base, &mut new_split) };
+        if rc < 0 {
+            return Err(LibbpfError::new("btf__distill_base", -rc));
+        }
+        // SAFETY: fresh objects owned by nobody else; the split's base is `new_base`.
+        let base = unsafe { Self::from_owned("btf__distill_base", new_base, None)? };
+        // SAFETY: as above.
+        let split =
+            unsafe { Self::from_owned("btf__distill_base", new_split, Some(base.clone()))? };
+        Ok((base, split))
+    }
+
+    /// `btf__relocate`: rewrites this split BTF (over a distilled base) in place so that
+    /// it is split BTF over `base`. On success this object keeps `base` alive.
+    pub fn relocate(&self, base: &LibbpfBtf) -> Result<()> {
+        enter();
+        // SAFETY: both objects are valid; libbpf rewrites `self` and records `base` as
+        // its base, which the handle then keeps alive.
+        let rc = unsafe { sys::btf__relocate(self.ptr() as *mut sys::btf, base.ptr()) };
+        if rc < 0 {
+            return Err(LibbpfError::new("btf__relocate", -rc));
+        }
+        self.replace_base(Some(base.clone()));
+        Ok(())
     }
 }
 

@@ -57,18 +57,19 @@ impl Header {
                 ),
             ));
         }
-        let endian =
-            match [data[0], data[1]] {
-                [0x9f, 0xeb] => Endian::Little,
-                [0xeb, 0x9f] => Endian::Big,
-                [a, b] => return Err(Error::blob(
+        let endian = match [data[0], data[1]] {
+            [0x9f, 0xeb] => Endian::Little,
+            [0xeb, 0x9f] => Endian::Big,
+            [a, b] => {
+                return Err(Error::blob(
                     Rule::BadMagic,
                     0,
                     format!(
                         "bad magic {a:02x} {b:02x}: not BTF (expected 0xeB9F in either byte order)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let e = endian;
         let hdr_len = e.u32(data, raw::header::HDR_LEN);
         if (hdr_len as usize) < raw::HEADER_LEN || hdr_len as usize > data.len() {
@@ -134,6 +135,15 @@ pub struct Btf<'data> {
     start_id: u32,
     start_str_off: u32,
     names: OnceLock<NameIndex>,
+    strs: OnceLock<StrIndex>,
+}
+
+/// Index of this blob's own strings by content: offsets keyed by the hash of the string.
+/// The first occurrence of a string wins, as in libbpf's strset.
+#[derive(Default)]
+struct StrIndex {
+    table: hashbrown::HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
 }
 
 /// By-name index of own types: a hash table of type ids keyed by the hash of their name.
@@ -197,6 +207,7 @@ impl<'data> Btf<'data> {
             start_id,
             start_str_off,
             names: OnceLock::new(),
+            strs: OnceLock::new(),
         };
         btf.index_types()?;
         Ok(btf)
@@ -450,6 +461,44 @@ impl<'data> Btf<'data> {
         );
         out[first_own..].sort_unstable();
         out
+    }
+
+    fn str_index(&self) -> &StrIndex {
+        self.strs.get_or_init(|| {
+            let mut idx = StrIndex::default();
+            let bytes = self.strings.bytes();
+            let mut off = 0usize;
+            while off < bytes.len() {
+                let s = self.strings.get(off).unwrap_or(b"");
+                let h = idx.hasher.hash_one(s);
+                let seen = idx
+                    .table
+                    .find(h, |&o| self.strings.get(o as usize) == Some(s))
+                    .is_some();
+                if !seen {
+                    let strings = self.strings;
+                    let hasher = &idx.hasher;
+                    idx.table.insert_unique(h, off as u32, |&o| {
+                        hasher.hash_one(strings.get(o as usize).unwrap_or(b""))
+                    });
+                }
+                off += s.len() + 1;
+            }
+            idx
+        })
+    }
+
+    /// The offset of string `s` in this blob or its base (base first), like libbpf's
+    /// `btf__find_str`. The index is built on first use.
+    pub fn find_str(&self, s: &[u8]) -> Option<StrOffset> {
+        if let Some(off) = self.base.and_then(|b| b.find_str(s)) {
+            return Some(off);
+        }
+        let idx = self.str_index();
+        let h = idx.hasher.hash_one(s);
+        idx.table
+            .find(h, |&o| self.strings.get(o as usize) == Some(s))
+            .map(|&o| StrOffset(self.start_str_off + o))
     }
 
     /// The first type named `name` of kind `kind`, base first.

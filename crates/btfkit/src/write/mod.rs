@@ -7,10 +7,30 @@ mod strings;
 pub use strings::StringTable;
 
 use crate::endian::Endian;
+use crate::error::{Error, Rule};
+use crate::fields::{FieldKind, FieldLayout};
 use crate::id::{StrOffset, TypeId};
 use crate::kind::Kind;
 use crate::raw;
-use crate::read::Btf;
+use crate::read::{Btf, Type};
+
+/// The base a split builder continues: a parsed blob or another builder.
+#[derive(Clone, Copy, Debug)]
+pub enum BaseRef<'b> {
+    /// A parsed base BTF.
+    Parsed(&'b Btf<'b>),
+    /// A base being built (finished before the split is started).
+    Built(&'b Builder<'b>),
+}
+
+impl BaseRef<'_> {
+    fn find_str(&self, s: &[u8]) -> Option<StrOffset> {
+        match self {
+            BaseRef::Parsed(b) => b.find_str(s),
+            BaseRef::Built(b) => b.find_str(s),
+        }
+    }
+}
 
 /// Flavour of a FWD declaration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +47,7 @@ pub struct Builder<'base> {
     words: Vec<u32>,
     starts: Vec<u32>,
     strings: StringTable,
-    base: Option<&'base Btf<'base>>,
+    base: Option<BaseRef<'base>>,
     start_id: u32,
     start_str_off: u32,
     layout: bool,
@@ -69,11 +89,39 @@ impl<'base> Builder<'base> {
             words: Vec::new(),
             starts: Vec::new(),
             strings: StringTable::new_split(),
-            base: Some(base),
+            base: Some(BaseRef::Parsed(base)),
             start_id: base.next_id().0,
             start_str_off: base.next_str_off().0,
             layout: false,
         }
+    }
+
+    /// An empty split BTF over a base that was itself built (and is now finished).
+    pub fn new_split_over(base: &'base Builder<'base>) -> Self {
+        Builder {
+            words: Vec::new(),
+            starts: Vec::new(),
+            strings: StringTable::new_split(),
+            base: Some(BaseRef::Built(base)),
+            start_id: base.next_id().0,
+            start_str_off: base.next_str_off().0,
+            layout: false,
+        }
+    }
+
+    /// One past the highest string offset (base strings and own).
+    pub fn next_str_off(&self) -> StrOffset {
+        StrOffset(self.start_str_off + self.strings.len() as u32)
+    }
+
+    /// The offset of `s` among the base's strings and this builder's, base first.
+    pub fn find_str(&self, s: &[u8]) -> Option<StrOffset> {
+        if let Some(off) = self.base.and_then(|b| b.find_str(s)) {
+            return Some(off);
+        }
+        self.strings
+            .find(s)
+            .map(|o| StrOffset(self.start_str_off + o))
     }
 
     /// Also write the extended header and a layout section describing kinds 0..=19.
@@ -102,16 +150,14 @@ impl<'base> Builder<'base> {
         if s.is_empty() {
             return StrOffset(0);
         }
-        if let Some(base) = self.base {
-            if let Some(off) = base_find_str(base, s) {
-                return StrOffset(off);
-            }
+        if let Some(off) = self.base.and_then(|b| b.find_str(s)) {
+            return off;
         }
         StrOffset(self.start_str_off + self.strings.add(s))
     }
 
-    fn name(&mut self, name: &str) -> u32 {
-        self.add_str(name).0
+    fn name(&mut self, name: impl AsRef<[u8]>) -> u32 {
+        self.add_str_bytes(name.as_ref()).0
     }
 
     /// Appends a record from raw words: `name_off`, `info`, `size`/`type`, then the
@@ -141,7 +187,7 @@ impl<'base> Builder<'base> {
     }
 
     /// `INT`: `size` bytes, `encoding` a combination of [`raw::INT_SIGNED`] etc.
-    pub fn add_int(&mut self, name: &str, size: u32, encoding: u8) -> TypeId {
+    pub fn add_int(&mut self, name: impl AsRef<[u8]>, size: u32, encoding: u8) -> TypeId {
         let n = self.name(name);
         self.add_raw(
             n,
@@ -152,12 +198,12 @@ impl<'base> Builder<'base> {
     }
 
     /// `FLOAT` of `size` bytes.
-    pub fn add_float(&mut self, name: &str, size: u32) -> TypeId {
+    pub fn add_float(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(16, 0, false), size, &[])
     }
 
-    fn add_ref(&mut self, kind: Kind, name: &str, ty: TypeId) -> TypeId {
+    fn add_ref(&mut self, kind: Kind, name: impl AsRef<[u8]>, ty: TypeId) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(kind.0, 0, false), ty.0, &[])
     }
@@ -167,7 +213,7 @@ impl<'base> Builder<'base> {
         self.add_ref(Kind::PTR, "", ty)
     }
     /// `TYPEDEF name` of `ty`.
-    pub fn add_typedef(&mut self, name: &str, ty: TypeId) -> TypeId {
+    pub fn add_typedef(&mut self, name: impl AsRef<[u8]>, ty: TypeId) -> TypeId {
         self.add_ref(Kind::TYPEDEF, name, ty)
     }
     /// `VOLATILE` `ty`.
@@ -183,7 +229,7 @@ impl<'base> Builder<'base> {
         self.add_ref(Kind::RESTRICT, "", ty)
     }
     /// `TYPE_TAG value` on `ty`.
-    pub fn add_type_tag(&mut self, value: &str, ty: TypeId) -> TypeId {
+    pub fn add_type_tag(&mut self, value: impl AsRef<[u8]>, ty: TypeId) -> TypeId {
         self.add_ref(Kind::TYPE_TAG, value, ty)
     }
 
@@ -193,20 +239,26 @@ impl<'base> Builder<'base> {
     }
 
     /// `STRUCT` of `size` bytes; add members with [`Self::add_member`].
-    pub fn add_struct(&mut self, name: &str, size: u32) -> TypeId {
+    pub fn add_struct(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(4, 0, false), size, &[])
     }
 
     /// `UNION` of `size` bytes; add members with [`Self::add_member`].
-    pub fn add_union(&mut self, name: &str, size: u32) -> TypeId {
+    pub fn add_union(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(5, 0, false), size, &[])
     }
 
     /// A member of the last STRUCT/UNION. A non-zero `bitfield_size` switches the type
     /// to the kind-flag encoding (bitfield size in bits 24-31 of every member's offset).
-    pub fn add_member(&mut self, name: &str, ty: TypeId, bit_offset: u32, bitfield_size: u8) {
+    pub fn add_member(
+        &mut self,
+        name: impl AsRef<[u8]>,
+        ty: TypeId,
+        bit_offset: u32,
+        bitfield_size: u8,
+    ) {
         let n = self.name(name);
         let start = self.last_start();
         let kflag = raw::info_kflag(self.words[start + 1]);
@@ -229,26 +281,26 @@ impl<'base> Builder<'base> {
     }
 
     /// `ENUM` of `size` bytes; add values with [`Self::add_enum_value`].
-    pub fn add_enum(&mut self, name: &str, size: u32, signed: bool) -> TypeId {
+    pub fn add_enum(&mut self, name: impl AsRef<[u8]>, size: u32, signed: bool) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(6, 0, signed), size, &[])
     }
 
     /// An enumerator of the last ENUM.
-    pub fn add_enum_value(&mut self, name: &str, value: i64) {
+    pub fn add_enum_value(&mut self, name: impl AsRef<[u8]>, value: i64) {
         let n = self.name(name);
         self.words.extend_from_slice(&[n, value as u32]);
         self.bump_vlen(false);
     }
 
     /// `ENUM64` of `size` bytes; add values with [`Self::add_enum64_value`].
-    pub fn add_enum64(&mut self, name: &str, size: u32, signed: bool) -> TypeId {
+    pub fn add_enum64(&mut self, name: impl AsRef<[u8]>, size: u32, signed: bool) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(19, 0, signed), size, &[])
     }
 
     /// An enumerator of the last ENUM64.
-    pub fn add_enum64_value(&mut self, name: &str, value: u64) {
+    pub fn add_enum64_value(&mut self, name: impl AsRef<[u8]>, value: u64) {
         let n = self.name(name);
         self.words
             .extend_from_slice(&[n, value as u32, (value >> 32) as u32]);
@@ -256,13 +308,13 @@ impl<'base> Builder<'base> {
     }
 
     /// `FWD` declaration.
-    pub fn add_fwd(&mut self, name: &str, kind: FwdKind) -> TypeId {
+    pub fn add_fwd(&mut self, name: impl AsRef<[u8]>, kind: FwdKind) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(7, 0, kind == FwdKind::Union), 0, &[])
     }
 
     /// `FUNC name` with `linkage` (0 static, 1 global, 2 extern) of prototype `proto`.
-    pub fn add_func(&mut self, name: &str, linkage: u32, proto: TypeId) -> TypeId {
+    pub fn add_func(&mut self, name: impl AsRef<[u8]>, linkage: u32, proto: TypeId) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(12, linkage, false), proto.0, &[])
     }
@@ -273,20 +325,20 @@ impl<'base> Builder<'base> {
     }
 
     /// A parameter of the last FUNC_PROTO (`ty` 0 with no name for `...`).
-    pub fn add_param(&mut self, name: &str, ty: TypeId) {
+    pub fn add_param(&mut self, name: impl AsRef<[u8]>, ty: TypeId) {
         let n = self.name(name);
         self.words.extend_from_slice(&[n, ty.0]);
         self.bump_vlen(false);
     }
 
     /// `VAR name` of type `ty` with `linkage` (0 static, 1 global, 2 extern).
-    pub fn add_var(&mut self, name: &str, linkage: u32, ty: TypeId) -> TypeId {
+    pub fn add_var(&mut self, name: impl AsRef<[u8]>, linkage: u32, ty: TypeId) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(14, 0, false), ty.0, &[linkage])
     }
 
     /// `DATASEC name` of `size` bytes; add entries with [`Self::add_secinfo`].
-    pub fn add_datasec(&mut self, name: &str, size: u32) -> TypeId {
+    pub fn add_datasec(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(15, 0, false), size, &[])
     }
@@ -298,9 +350,59 @@ impl<'base> Builder<'base> {
     }
 
     /// `DECL_TAG value` on `ty` (`component_idx` -1 for the type itself).
-    pub fn add_decl_tag(&mut self, value: &str, ty: TypeId, component_idx: i32) -> TypeId {
+    pub fn add_decl_tag(
+        &mut self,
+        value: impl AsRef<[u8]>,
+        ty: TypeId,
+        component_idx: i32,
+    ) -> TypeId {
         let n = self.name(value);
         self.add_raw(n, raw::info(17, 0, false), ty.0, &[component_idx as u32])
+    }
+
+    /// Appends a copy of `t`, a type read from `src`, keeping its type ids as they are
+    /// and re-interning its strings here (libbpf's `btf_add_type`). Fails for a record of
+    /// a kind whose string fields are unknown or whose length is not a multiple of 4.
+    pub fn add_type_copy(&mut self, src: &Btf<'_>, t: &Type<'_>) -> Result<TypeId, Error> {
+        let rec = t.record();
+        if !t.kind().is_known() || rec.len() % 4 != 0 {
+            return Err(Error::at_type(
+                Rule::UnknownKind,
+                t.id(),
+                t.kind(),
+                src.name_lossy(t),
+                t.blob_offset(),
+                "cannot copy a type of a kind this crate does not know",
+            ));
+        }
+        let id = self.next_id();
+        let start = self.words.len();
+        self.starts.push(start as u32);
+        let e = t.endian();
+        self.words
+            .extend((0..rec.len() / 4).map(|i| e.u32(rec, i * 4)));
+        for pos in FieldLayout::of(t.kind(), FieldKind::StrOffsets).positions(t.vlen()) {
+            let at = start + pos / 4;
+            let off = self.words[at];
+            if off != 0 {
+                let s = src.str_at(StrOffset(off)).unwrap_or(b"");
+                self.words[at] = self.add_str_bytes(s).0;
+            }
+        }
+        Ok(id)
+    }
+
+    /// Rewrites every type-id field of this builder's own types through `map`.
+    pub fn map_type_ids(&mut self, mut map: impl FnMut(TypeId) -> TypeId) {
+        for i in 0..self.starts.len() {
+            let start = self.starts[i] as usize;
+            let info = self.words[start + 1];
+            let kind = Kind(raw::info_kind(info));
+            for pos in FieldLayout::of(kind, FieldKind::TypeIds).positions(raw::info_vlen(info)) {
+                let at = start + pos / 4;
+                self.words[at] = map(TypeId(self.words[at])).0;
+            }
+        }
     }
 
     /// The string section built so far.
@@ -353,23 +455,4 @@ impl<'base> Builder<'base> {
         out.extend_from_slice(self.strings.bytes());
         out
     }
-}
-
-/// Finds `s` in `base`'s strings (own and its base's) by scanning; used when a split
-/// builder interns a string. Returns the offset.
-fn base_find_str(base: &Btf<'_>, s: &[u8]) -> Option<u32> {
-    if let Some(b) = base.base() {
-        if let Some(off) = base_find_str(b, s) {
-            return Some(off);
-        }
-    }
-    let bytes = base.strings().bytes();
-    let mut pos = 0usize;
-    for chunk in bytes.split(|&b| b == 0) {
-        if chunk == s {
-            return Some(base.start_str_off().0 + pos as u32);
-        }
-        pos += chunk.len() + 1;
-    }
-    None
 }

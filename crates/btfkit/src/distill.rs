@@ -1,0 +1,197 @@
+//! Distilling a split BTF's base (libbpf's `btf__distill_base`): from split BTF over a
+//! full vmlinux base, produce a small *distilled base* holding only what relocation needs
+//! to find each referenced base type again, and a new split BTF that refers to it.
+//!
+//! The rules, as libbpf 1.7 applies them (output is byte-identical):
+//! 1. Every base type that split types reference is collected, following references out
+//!    of collected base types except through *named* STRUCT/UNION (which become
+//!    member-less). A reference to a base FUNC, VAR, DATASEC or DECL_TAG is an error.
+//! 2. The distilled base gets, in ascending base id order: INT, FLOAT and FWD as they
+//!    are; named STRUCT/UNION with no members and the same size; named ENUM/ENUM64 as an
+//!    ENUM with no values and the same size.
+//! 3. The new split gets the original split types in order, then the other collected
+//!    base types (anonymous STRUCT/UNION/ENUM/ENUM64, ARRAY, TYPEDEF, PTR, CONST,
+//!    RESTRICT, VOLATILE, FUNC_PROTO, TYPE_TAG) in ascending base id order, copied whole.
+//! 4. Type ids are rewritten: collected base ids to their new ids, split ids shifted
+//!    down by the difference in base size. Strings are re-interned: a string the
+//!    distilled base holds is referred to by its base offset.
+
+use crate::fields::FieldKind;
+use crate::fields::Fields;
+use crate::id::TypeId;
+use crate::kind::Kind;
+use crate::read::Btf;
+use crate::write::Builder;
+use crate::Endian;
+
+/// Why distillation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DistillError {
+    /// The input is not split BTF.
+    #[error(
+        "input is not split BTF: distilling needs module BTF over the base it was built against"
+    )]
+    NotSplit,
+    /// A split type (or a base type it reaches) refers to a base type of a kind the
+    /// distilled base cannot represent.
+    #[error(
+        "type [{referrer}] refers to base type [{base_id}] {kind} '{name}', which a distilled base cannot hold \
+         (only INT, FLOAT, FWD, STRUCT, UNION, ENUM, ENUM64 and the types built on them can be referenced)"
+    )]
+    UnexpectedBaseReference {
+        /// The type holding the reference.
+        referrer: TypeId,
+        /// The referenced base type.
+        base_id: TypeId,
+        /// Its kind.
+        kind: Kind,
+        /// Its name.
+        name: String,
+    },
+    /// A type could not be copied (unknown kind).
+    #[error(transparent)]
+    Copy(#[from] crate::Error),
+}
+
+/// The result of [`distill`].
+#[derive(Debug, Clone)]
+pub struct Distilled {
+    /// The distilled base, serialized (`.BTF.base`).
+    pub base: Vec<u8>,
+    /// The new split BTF over the distilled base, serialized (`.BTF`).
+    pub split: Vec<u8>,
+    /// For every id of the input (base and split, index = old id), the id the same type
+    /// has in the distilled base + new split, or 0 when it was dropped (base types the
+    /// split does not use). Id 0 maps to 0.
+    pub id_map: Vec<u32>,
+    /// Number of types in the distilled base.
+    pub base_types: u32,
+    /// Number of base types copied into the new split.
+    pub copied_types: u32,
+}
+
+/// Where a collected base type goes.
+fn goes_to_base(kind: Kind, named: bool) -> Option<bool> {
+    match kind {
+        Kind::INT | Kind::FLOAT | Kind::FWD => Some(true),
+        Kind::STRUCT | Kind::UNION | Kind::ENUM | Kind::ENUM64 => Some(named),
+        Kind::ARRAY
+        | Kind::TYPEDEF
+        | Kind::PTR
+        | Kind::CONST
+        | Kind::RESTRICT
+        | Kind::VOLATILE
+        | Kind::FUNC_PROTO
+        | Kind::TYPE_TAG => Some(false),
+        _ => None,
+    }
+}
+
+/// Distills the base of `split` (which must be split BTF over the base it was built
+/// against). The output has the byte order of the input.
+pub fn distill(split: &Btf<'_>) -> Result<Distilled, DistillError> {
+    let base = split.base().ok_or(DistillError::NotSplit)?;
+    let split_start = split.start_id().0;
+    let mut used = collect_used_base_types(split)?;
+
+    // The distilled base: named INT/FLOAT/FWD, and member-less named composites/enums.
+    let mut new_base = Builder::new();
+    for i in 1..split_start {
+        if used[i as usize] == 0 {
+            continue;
+        }
+        let t = base.type_by_id(TypeId(i)).expect("collected ids exist");
+        let (name, named) = (split.name(&t), t.name_off().0 != 0);
+        let new_id = match t.kind() {
+            Kind::INT | Kind::FLOAT | Kind::FWD => new_base.add_type_copy(split, &t)?,
+            Kind::STRUCT if named => new_base.add_struct(name, t.size()),
+            Kind::UNION if named => new_base.add_union(name, t.size()),
+            Kind::ENUM | Kind::ENUM64 if named => new_base.add_enum(name, t.size(), false),
+            _ => continue,
+        };
+        used[i as usize] = new_id.0;
+    }
+
+    // The new split: original split types, then the copied base types.
+    let mut new_split = Builder::new_split_over(&new_base);
+    for t in split.types() {
+        new_split.add_type_copy(split, &t)?;
+    }
+    let mut copied = 0;
+    for i in 1..split_start {
+        if used[i as usize] == 0 {
+            continue;
+        }
+        let t = base.type_by_id(TypeId(i)).expect("collected ids exist");
+        if goes_to_base(t.kind(), t.name_off().0 != 0) == Some(false) {
+            used[i as usize] = new_split.add_type_copy(split, &t)?.0;
+            copied += 1;
+        }
+    }
+
+    // Base ids were collected with a placeholder (the id itself); every collected id
+    // now maps to its new id. Split ids move down by how much the base shrank.
+    let diff = split_start - new_base.next_id().0;
+    new_split.map_type_ids(|id| {
+        if id.0 < split_start {
+            match used[id.0 as usize] {
+                0 => id,
+                new => TypeId(new),
+            }
+        } else {
+            TypeId(id.0 - diff)
+        }
+    });
+
+    let mut id_map = used;
+    id_map.extend((split_start..split.next_id().0).map(|id| id - diff));
+    let endian: Endian = split.endian();
+    Ok(Distilled {
+        base: new_base.to_bytes(endian),
+        split: new_split.to_bytes(endian),
+        base_types: new_base.type_count(),
+        copied_types: copied,
+        id_map,
+    })
+}
+
+/// Marks every base type reachable from split types (`used[id] = id`), in the order and
+/// with the checks of libbpf's `btf_add_distilled_type_ids`, without recursion.
+fn collect_used_base_types(split: &Btf<'_>) -> Result<Vec<u32>, DistillError> {
+    let split_start = split.start_id().0;
+    let mut used = vec![0u32; split_start as usize];
+    // A stack of (type whose fields are being walked, remaining fields).
+    let mut stack: Vec<(TypeId, Fields<'_>)> = Vec::new();
+    for t in split.types() {
+        stack.push((t.id(), t.fields(FieldKind::TypeIds)));
+        while let Some((referrer, fields)) = stack.last_mut() {
+            let referrer = *referrer;
+            let Some(field) = fields.next() else {
+                stack.pop();
+                continue;
+            };
+            let id = field.value;
+            if id == 0 || id >= split_start || used[id as usize] != 0 {
+                continue;
+            }
+            let Some(base_t) = split.type_by_id(TypeId(id)) else {
+                continue;
+            };
+            let named = base_t.name_off().0 != 0;
+            if goes_to_base(base_t.kind(), named).is_none() {
+                return Err(DistillError::UnexpectedBaseReference {
+                    referrer,
+                    base_id: TypeId(id),
+                    kind: base_t.kind(),
+                    name: split.name_lossy(&base_t),
+                });
+            }
+            used[id as usize] = id;
+            if base_t.kind().is_composite() && named {
+                continue;
+            }
+            stack.push((TypeId(id), base_t.fields(FieldKind::TypeIds)));
+        }
+    }
+    Ok(used)
+}
