@@ -4,6 +4,7 @@
 
 mod cmd;
 mod input;
+mod output;
 
 use clap::Parser;
 use std::process::ExitCode;

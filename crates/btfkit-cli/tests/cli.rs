@@ -321,3 +321,132 @@ fn module_with_btf_base_is_read_over_its_own_base() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not implemented"), "{}", r.stderr);
 }
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn distill_one_module_and_a_batch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = testdata(VMLINUX);
+    let (ob, os) = (
+        dir.path().join("dummy.btf.base"),
+        dir.path().join("dummy.btf"),
+    );
+    let r = btfkit(&[
+        "distill",
+        "--base",
+        &base,
+        &testdata("linux-6.1/ko/dummy.ko.xz"),
+        "--out-base",
+        ob.to_str().expect("utf-8"),
+        "--out-split",
+        os.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The outputs read back: the split over its distilled base dumps the same functions.
+    let d = btfkit(&[
+        "dump",
+        "--base",
+        ob.to_str().expect("utf-8"),
+        os.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(d.code, 0, "{}", d.stderr);
+    assert!(
+        d.stdout.contains("FUNC 'dummy_init_module'"),
+        "{}",
+        d.stdout
+    );
+    let db = btfkit(&["dump", ob.to_str().expect("utf-8")]);
+    assert!(
+        db.stdout.contains("STRUCT 'net_device' size="),
+        "{}",
+        db.stdout
+    );
+    assert!(db.stdout.contains("vlen=0"), "{}", db.stdout);
+
+    // Batch over the fixture directory: every module, same bytes as one at a time.
+    let out = dir.path().join("out");
+    let r = btfkit(&[
+        "distill",
+        "--base",
+        &base,
+        "--out-dir",
+        out.to_str().expect("utf-8"),
+        &testdata("linux-6.1/ko"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("distilled 6 of 6 modules (0 failed)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(files_in(&out).len(), 12, "{:?}", files_in(&out));
+    assert_eq!(
+        std::fs::read(out.join("dummy.btf")).expect("batch output"),
+        std::fs::read(&os).expect("single output")
+    );
+    assert_eq!(
+        std::fs::read(out.join("dummy.btf.base")).expect("batch output"),
+        std::fs::read(&ob).expect("single output")
+    );
+}
+
+#[test]
+fn distill_batch_names_each_failure_and_exits_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).expect("mkdir");
+    std::fs::write(inputs.join("dummy.ko"), dummy_ko()).expect("write");
+    let mut broken = broken_blob();
+    broken.truncate(broken.len() - 3);
+    std::fs::write(inputs.join("broken.btf"), broken).expect("write");
+    let out = dir.path().join("out");
+    let r = btfkit(&[
+        "distill",
+        "--base",
+        &testdata(VMLINUX),
+        "--out-dir",
+        out.to_str().expect("utf-8"),
+        inputs.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("broken.btf: "), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("distilled 1 of 2 modules (1 failed)"),
+        "{}",
+        r.stderr
+    );
+    // Only the good module's outputs, and no temporary files.
+    assert_eq!(files_in(&out), vec!["dummy.btf", "dummy.btf.base"]);
+}
+
+#[test]
+fn distill_failure_leaves_no_partial_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let os = dir.path().join("dummy.btf");
+    let ob = dir.path().join("missing-dir/dummy.btf.base");
+    let r = btfkit(&[
+        "distill",
+        "--base",
+        &testdata(VMLINUX),
+        &testdata("linux-6.1/ko/dummy.ko.xz"),
+        "--out-base",
+        ob.to_str().expect("utf-8"),
+        "--out-split",
+        os.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+}

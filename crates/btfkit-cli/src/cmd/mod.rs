@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod distill;
 mod dump;
 mod info;
 mod validate;
@@ -11,6 +12,8 @@ use std::process::ExitCode;
 pub enum Command {
     /// Print types: bpftool's raw text format, or JSON.
     Dump(dump::Opts),
+    /// Distill module BTF: a new split BTF over a small distilled base (.BTF.base).
+    Distill(distill::Opts),
     /// Check BTF as the kernel would, listing every problem.
     Validate(validate::Opts),
     /// Summarize a BTF blob: header, sections, types per kind.
@@ -22,6 +25,7 @@ impl Command {
     pub fn run(self) -> anyhow::Result<ExitCode> {
         match self {
             Command::Dump(o) => o.run(),
+            Command::Distill(o) => o.run(),
             Command::Validate(o) => o.run(),
             Command::Info(o) => o.run(),
         }

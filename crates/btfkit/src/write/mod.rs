@@ -286,11 +286,12 @@ impl<'base> Builder<'base> {
         self.add_raw(n, raw::info(6, 0, signed), size, &[])
     }
 
-    /// An enumerator of the last ENUM.
+    /// An enumerator of the last ENUM. A negative value marks the ENUM signed (kind
+    /// flag), as libbpf's `btf__add_enum_value` does.
     pub fn add_enum_value(&mut self, name: impl AsRef<[u8]>, value: i64) {
         let n = self.name(name);
         self.words.extend_from_slice(&[n, value as u32]);
-        self.bump_vlen(false);
+        self.bump_vlen(value < 0);
     }
 
     /// `ENUM64` of `size` bytes; add values with [`Self::add_enum64_value`].
