@@ -60,14 +60,48 @@ pub struct Distilled {
     pub base: Vec<u8>,
     /// The new split BTF over the distilled base, serialized (`.BTF`).
     pub split: Vec<u8>,
-    /// For every id of the input (base and split, index = old id), the id the same type
-    /// has in the distilled base + new split, or 0 when it was dropped (base types the
-    /// split does not use). Id 0 maps to 0.
-    pub id_map: Vec<u32>,
+    /// Where each type of the input went.
+    pub id_map: IdMap,
     /// Number of types in the distilled base.
     pub base_types: u32,
     /// Number of base types copied into the new split.
     pub copied_types: u32,
+}
+
+/// Old id (input base + split) to new id (distilled base + new split).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdMap {
+    /// Used base types, sorted by old id, with their new ids.
+    base: Vec<(u32, u32)>,
+    /// First split id of the input.
+    split_start: u32,
+    /// One past the last id of the input.
+    end: u32,
+    /// How far split ids move down.
+    diff: u32,
+}
+
+impl IdMap {
+    /// The new id of `old`: void stays void; split types move down; base types the split
+    /// uses map to their distilled-base entry or their copy. `None` for base types that
+    /// were dropped and for ids out of range.
+    pub fn get(&self, old: TypeId) -> Option<TypeId> {
+        match old.0 {
+            0 => Some(TypeId::VOID),
+            id if id >= self.end => None,
+            id if id >= self.split_start => Some(TypeId(id - self.diff)),
+            id => self
+                .base
+                .binary_search_by_key(&id, |&(o, _)| o)
+                .ok()
+                .map(|i| TypeId(self.base[i].1)),
+        }
+    }
+
+    /// The used base types, `(old id, new id)`, in old-id order.
+    pub fn base_pairs(&self) -> &[(u32, u32)] {
+        &self.base
+    }
 }
 
 /// Where a collected base type goes.
@@ -92,14 +126,15 @@ fn goes_to_base(kind: Kind, named: bool) -> Option<bool> {
 pub fn distill(split: &Btf<'_>) -> Result<Distilled, DistillError> {
     let base = split.base().ok_or(DistillError::NotSplit)?;
     let split_start = split.start_id().0;
+    // Used base ids, ascending: both blobs list their base types in base id order.
     let mut used = collect_used_base_types(split)?;
+    used.sort_unstable();
+    // New id of each used base type, parallel to `used` (0 until placed).
+    let mut new_ids = vec![0u32; used.len()];
 
-    // The distilled base: named INT/FLOAT/FWD, and member-less named composites/enums.
+    // The distilled base: INT/FLOAT/FWD, and member-less named composites/enums.
     let mut new_base = Builder::new();
-    for i in 1..split_start {
-        if used[i as usize] == 0 {
-            continue;
-        }
+    for (k, &i) in used.iter().enumerate() {
         let t = base.type_by_id(TypeId(i)).expect("collected ids exist");
         let (name, named) = (split.name(&t), t.name_off().0 != 0);
         let new_id = match t.kind() {
@@ -109,7 +144,7 @@ pub fn distill(split: &Btf<'_>) -> Result<Distilled, DistillError> {
             Kind::ENUM | Kind::ENUM64 if named => new_base.add_enum(name, t.size(), false),
             _ => continue,
         };
-        used[i as usize] = new_id.0;
+        new_ids[k] = new_id.0;
     }
 
     // The new split: original split types, then the copied base types.
@@ -118,33 +153,23 @@ pub fn distill(split: &Btf<'_>) -> Result<Distilled, DistillError> {
         new_split.add_type_copy(split, &t)?;
     }
     let mut copied = 0;
-    for i in 1..split_start {
-        if used[i as usize] == 0 {
-            continue;
-        }
+    for (k, &i) in used.iter().enumerate() {
         let t = base.type_by_id(TypeId(i)).expect("collected ids exist");
         if goes_to_base(t.kind(), t.name_off().0 != 0) == Some(false) {
-            used[i as usize] = new_split.add_type_copy(split, &t)?.0;
+            new_ids[k] = new_split.add_type_copy(split, &t)?.0;
             copied += 1;
         }
     }
 
-    // Base ids were collected with a placeholder (the id itself); every collected id
-    // now maps to its new id. Split ids move down by how much the base shrank.
-    let diff = split_start - new_base.next_id().0;
-    new_split.map_type_ids(|id| {
-        if id.0 < split_start {
-            match used[id.0 as usize] {
-                0 => id,
-                new => TypeId(new),
-            }
-        } else {
-            TypeId(id.0 - diff)
-        }
-    });
+    let id_map = IdMap {
+        base: used.into_iter().zip(new_ids).collect(),
+        split_start,
+        end: split.next_id().0,
+        diff: split_start - new_base.next_id().0,
+    };
+    // Ids that are out of range (only in unvalidated input) are left as they are.
+    new_split.map_type_ids(|id| id_map.get(id).unwrap_or(id));
 
-    let mut id_map = used;
-    id_map.extend((split_start..split.next_id().0).map(|id| id - diff));
     let endian: Endian = split.endian();
     Ok(Distilled {
         base: new_base.to_bytes(endian),
@@ -155,11 +180,15 @@ pub fn distill(split: &Btf<'_>) -> Result<Distilled, DistillError> {
     })
 }
 
-/// Marks every base type reachable from split types (`used[id] = id`), in the order and
-/// with the checks of libbpf's `btf_add_distilled_type_ids`, without recursion.
+/// Collects every base type reachable from split types, in the order and with the
+/// checks of libbpf's `btf_add_distilled_type_ids`, without recursion. Returns the ids
+/// in the order found.
 fn collect_used_base_types(split: &Btf<'_>) -> Result<Vec<u32>, DistillError> {
     let split_start = split.start_id().0;
-    let mut used = vec![0u32; split_start as usize];
+    // A bitset over base ids: 12 KiB for a 100k-type vmlinux, where a per-id table
+    // cleared and scanned for every module would dominate the run time.
+    let mut seen = vec![0u64; (split_start as usize).div_ceil(64)];
+    let mut used = Vec::new();
     // A stack of (type whose fields are being walked, remaining fields).
     let mut stack: Vec<(TypeId, Fields<'_>)> = Vec::new();
     for t in split.types() {
@@ -171,7 +200,11 @@ fn collect_used_base_types(split: &Btf<'_>) -> Result<Vec<u32>, DistillError> {
                 continue;
             };
             let id = field.value;
-            if id == 0 || id >= split_start || used[id as usize] != 0 {
+            if id == 0 || id >= split_start {
+                continue;
+            }
+            let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+            if seen[word] & bit != 0 {
                 continue;
             }
             let Some(base_t) = split.type_by_id(TypeId(id)) else {
@@ -186,7 +219,8 @@ fn collect_used_base_types(split: &Btf<'_>) -> Result<Vec<u32>, DistillError> {
                     name: split.name_lossy(&base_t),
                 });
             }
-            used[id as usize] = id;
+            seen[word] |= bit;
+            used.push(id);
             if base_t.kind().is_composite() && named {
                 continue;
             }

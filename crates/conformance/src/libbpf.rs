@@ -256,7 +256,7 @@ impl LibbpfBtf {
     ///
     /// `ptr` is NULL or a valid `struct btf *` that nothing else frees, and `base` is
     /// the base libbpf uses for it (or `None` for base BTF).
-    unsafe fn from_owned(
+    pub(crate) unsafe fn from_owned(
         op: &'static str,
         ptr: *mut sys::btf,
         base: Option<LibbpfBtf>,
@@ -461,7 +461,7 @@ impl LibbpfBtf {
         enter();
         // SAFETY: both objects are valid; libbpf rewrites `self` and records `base` as
         // its base, which the handle then keeps alive.
-        let rc = unsafe { sys::btf__relocate(self.ptr() as *mut sys::btf, base.ptr()) };
+        let rc = unsafe { sys::btf__relocate(self.ptr(), base.ptr()) };
         if rc < 0 {
             return Err(LibbpfError::new("btf__relocate", -rc));
         }

@@ -101,7 +101,7 @@ fn expected_after_round_trip(
     if v >= orig_split_start || v == 0 {
         return Some(v);
     }
-    let new = d.id_map[v as usize];
+    let new = d.id_map.get(TypeId(v)).expect("used base type is mapped").0;
     if new >= dist_split_start {
         // Copied into the split: after relocation, at the same index of the split.
         Some(orig_split_start + (new - dist_split_start))
