@@ -6,6 +6,7 @@
 //! - [`fields`]: the type-id / string-offset field visitor every algorithm uses.
 //! - [`write`]: a builder and serializer.
 //! - [`distill`]: libbpf's `btf__distill_base`, byte-identical.
+//! - [`relocate`]: libbpf's `btf__relocate`, byte-identical, with a report of every failure.
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
@@ -19,6 +20,7 @@ pub mod id;
 pub mod kind;
 pub mod raw;
 pub mod read;
+pub mod relocate;
 pub mod validate;
 pub mod write;
 

@@ -1,0 +1,152 @@
+//! Relocate against libbpf 1.7 (`btf__relocate`): same outcome on every input, and where
+//! libbpf succeeds, byte-identical output. Inputs: every corpus module distilled over
+//! the 6.1 vmlinux, relocated back onto it (all succeed) and onto the 6.18 vmlinux (all
+//! fail, for reasons the report must name), in both byte orders for a sample.
+
+use btfkit::relocate::{self, Options, Problem};
+use btfkit::{Btf, Endian};
+use conformance::corpus;
+use conformance::libbpf::LibbpfBtf;
+
+/// Relocates our distilled output with both libraries; checks they agree. Returns our
+/// result.
+fn both(
+    name: &str,
+    dist_base: &[u8],
+    dist_split: &[u8],
+    target: &Btf<'_>,
+    lb_target: &LibbpfBtf,
+) -> Result<Vec<u8>, relocate::RelocateError> {
+    let db = Btf::parse(dist_base).expect("distilled base parses");
+    let ds = Btf::parse_split(dist_split, &db).expect("distilled split parses");
+    let ours = relocate::relocate(&ds, target, Options::default());
+
+    let lb_db = LibbpfBtf::parse_raw(dist_base).expect("libbpf reads distilled base");
+    let lb_ds = LibbpfBtf::parse_split(dist_split, &lb_db).expect("libbpf reads split");
+    let theirs = lb_ds.relocate(lb_target).and_then(|()| lb_ds.raw_data());
+    match (&ours, &theirs) {
+        (Ok(o), Ok(t)) => assert!(
+            o.split == *t,
+            "{name}: relocated bytes differ from libbpf's"
+        ),
+        (Err(_), Err(_)) => {}
+        (Ok(_), Err(e)) => panic!("{name}: libbpf fails ({e}) but btfkit succeeds"),
+        (Err(e), Ok(_)) => panic!("{name}: btfkit fails ({e}) but libbpf succeeds"),
+    }
+    ours.map(|r| r.split)
+}
+
+#[test]
+fn distilled_modules_relocate_like_libbpf() {
+    let Some(dir) = corpus::dir() else { return };
+    let v61 = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux 6.1");
+    let v618 = std::fs::read(corpus::vmlinux618(&dir)).expect("vmlinux 6.18");
+    let base61 = Btf::parse(&v61).expect("parses");
+    let base618 = Btf::parse(&v618).expect("parses");
+    let lb61 = LibbpfBtf::parse_raw(&v61).expect("libbpf parses");
+    let lb618 = LibbpfBtf::parse_raw(&v618).expect("libbpf parses");
+
+    let (mut back_ok, mut onto_618_failed, mut unmapped, mut ambiguous) = (0, 0, 0, 0);
+    for path in corpus::modules61(&dir) {
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let module = std::fs::read(&path).expect("module");
+        let split = Btf::parse_split(&module, &base61).expect("parses");
+        let d = btfkit::distill::distill(&split).expect("distills");
+
+        // Back onto the base it came from: always succeeds, same bytes as libbpf.
+        let back = both(&name, &d.base, &d.split, &base61, &lb61)
+            .unwrap_or_else(|e| panic!("{name}: relocating back onto 6.1 fails: {e}"));
+        assert_eq!(back.len(), d.split.len(), "{name}");
+        back_ok += 1;
+
+        // Onto 6.18: libbpf fails on every module; so must we, with every reason listed.
+        match both(&name, &d.base, &d.split, &base618, &lb618) {
+            Ok(_) => {}
+            Err(e) => {
+                onto_618_failed += 1;
+                assert!(!e.failures.is_empty(), "{name}");
+                for f in &e.failures {
+                    match f.problem {
+                        Problem::Unmapped => unmapped += 1,
+                        Problem::Ambiguous(_) => ambiguous += 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{back_ok} modules relocate back onto 6.1 byte-identically; onto 6.18 {onto_618_failed} fail \
+         ({unmapped} unmapped and {ambiguous} ambiguous distilled types reported)"
+    );
+}
+
+#[test]
+fn char_signedness_is_reported_with_its_candidate() {
+    let Some(dir) = corpus::dir() else { return };
+    let v61 = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux 6.1");
+    let v618 = std::fs::read(corpus::vmlinux618(&dir)).expect("vmlinux 6.18");
+    let base61 = Btf::parse(&v61).expect("parses");
+    let base618 = Btf::parse(&v618).expect("parses");
+    let module =
+        std::fs::read(corpus::linux61(&dir).join("modules/nf_tables.btf")).expect("module");
+    let split = Btf::parse_split(&module, &base61).expect("parses");
+    let d = btfkit::distill::distill(&split).expect("distills");
+    let db = Btf::parse(&d.base).expect("parses");
+    let ds = Btf::parse_split(&d.split, &db).expect("parses");
+    let err = relocate::relocate(&ds, &base618, Options::default()).expect_err("6.1 -> 6.18 fails");
+    let char_failure = err
+        .failures
+        .iter()
+        .find(|f| f.name == "char")
+        .expect("char is reported");
+    assert_eq!(char_failure.problem, Problem::Unmapped);
+    assert!(
+        char_failure
+            .candidates
+            .iter()
+            .any(|c| c.mismatch == Some(relocate::Mismatch::Encoding)),
+        "{char_failure:?}"
+    );
+    assert!(
+        err.failures.iter().any(|f| f.name == "modversion_info"),
+        "{:?}",
+        err.failures.iter().map(|f| &f.name).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn big_endian_relocation_matches_libbpf() {
+    let Some(dir) = corpus::dir() else { return };
+    let v61 = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux 6.1");
+    let mut lb = LibbpfBtf::parse_raw(&v61).expect("libbpf parses");
+    lb.set_endianness(Endian::Big).expect("set endianness");
+    let be61 = lb.raw_data().expect("raw");
+    let base_be = Btf::parse(&be61).expect("parses");
+    let lb_be = LibbpfBtf::parse_raw(&be61).expect("libbpf parses BE");
+    let base_le = Btf::parse(&v61).expect("parses");
+    for path in corpus::modules61(&dir).iter().step_by(25) {
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let module = std::fs::read(path).expect("module");
+        let mut lbm = LibbpfBtf::parse_split(&module, &LibbpfBtf::parse_raw(&v61).expect("base"))
+            .expect("libbpf parses module");
+        lbm.set_endianness(Endian::Big).expect("set endianness");
+        let be_module = lbm.raw_data().expect("raw");
+        let split = Btf::parse_split(&be_module, &base_be).expect("BE module parses");
+        let d = btfkit::distill::distill(&split).expect("distills");
+        let out = both(&name, &d.base, &d.split, &base_be, &lb_be).expect("relocates back");
+        assert_eq!(
+            Btf::parse_split(&out, &base_be).expect("parses").endian(),
+            Endian::Big
+        );
+        let _ = &base_le;
+    }
+}
