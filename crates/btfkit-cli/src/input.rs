@@ -207,17 +207,39 @@ pub fn with_btf<R>(
     let base_path = opts.base.clone().or_else(|| input.sysfs_default_base());
 
     if let Some(dist) = &blobs.dist_base {
-        if base_path.is_some() {
-            bail!(
-                "{}: has .BTF.base; relocating it onto --base is not implemented yet \
-                 (omit --base to show it over its distilled base)",
-                input.label
-            );
-        }
         let label = format!("{} (.BTF.base)", input.label);
-        let base = parse_checked(dist, None, Section::BtfBase, &label, validate)?;
-        let btf = parse_checked(
+        let dist_base = parse_checked(dist, None, Section::BtfBase, &label, validate)?;
+        let split = parse_checked(
             &blobs.btf,
+            Some(&dist_base),
+            Section::Btf,
+            &input.label,
+            validate,
+        )?;
+        let Some(bp) = base_path else {
+            return f(&split);
+        };
+        // Relocate onto --base first, as libbpf's btf_parse_elf does.
+        let base_input = read_base(&bp)?;
+        let base_blobs = base_input.blobs()?;
+        let base = parse_checked(
+            &base_blobs.btf,
+            None,
+            Section::Btf,
+            &base_input.label,
+            validate,
+        )?;
+        let relocated =
+            btfkit::relocate::relocate(&split, &base, Default::default()).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: relocating onto {}: {}",
+                    input.label,
+                    base_input.label,
+                    crate::report::error_text(&e)
+                )
+            })?;
+        let btf = parse_checked(
+            &relocated.split,
             Some(&base),
             Section::Btf,
             &input.label,
@@ -258,4 +280,133 @@ pub fn with_btf<R>(
             f(&btf)
         }
     }
+}
+
+/// A module's split BTF and the distilled base it refers to, read from a `.ko` (its
+/// `.BTF` and `.BTF.base`) or from a raw split file and a raw distilled base (given, or
+/// found next to it as `NAME.btf.base`).
+pub struct DistilledInput {
+    /// The module input (`.ko` or raw split).
+    pub module: Input,
+    /// The raw distilled base, when not inside the module file.
+    pub dist_base: Option<Input>,
+}
+
+impl DistilledInput {
+    /// Reads `path`, and its distilled base from `dist_base` or next to it.
+    pub fn read(path: &Path, dist_base: Option<&Path>) -> Result<DistilledInput> {
+        let module = Input::read(path)?;
+        let has_own = module.blobs()?.dist_base.is_some();
+        let dist_base = match (has_own, dist_base) {
+            (true, None) => None,
+            (true, Some(_)) => bail!(
+                "{}: has its own .BTF.base; --dist-base is for raw split files",
+                module.label
+            ),
+            (false, Some(p)) => Some(Input::read(p)?),
+            (false, None) => {
+                let sibling = path.with_file_name(format!(
+                    "{}.base",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default()
+                ));
+                if !sibling.is_file() {
+                    bail!(
+                        "{}: has no .BTF.base (it is not distilled; `btfkit distill` makes one), and no {} next to it",
+                        module.label,
+                        sibling.display()
+                    );
+                }
+                Some(Input::read(&sibling)?)
+            }
+        };
+        Ok(DistilledInput { module, dist_base })
+    }
+
+    /// Parses (and unless disabled, validates) the distilled base and the split over it,
+    /// and calls `f` with the split.
+    pub fn with_split<R>(
+        &self,
+        validate: bool,
+        f: impl FnOnce(&Btf<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let blobs = self.module.blobs()?;
+        let dist_blobs = self.dist_base.as_ref().map(|d| d.blobs()).transpose()?;
+        let (dist, dist_label) = match (&blobs.dist_base, &dist_blobs) {
+            (Some(d), _) => (&d[..], format!("{} (.BTF.base)", self.module.label)),
+            (None, Some(d)) => (
+                &d.btf[..],
+                self.dist_base
+                    .as_ref()
+                    .map(|i| i.label.clone())
+                    .unwrap_or_default(),
+            ),
+            (None, None) => bail!("{}: no distilled base", self.module.label),
+        };
+        let dist_base = parse_checked(dist, None, Section::BtfBase, &dist_label, validate)?;
+        let split = parse_checked(
+            &blobs.btf,
+            Some(&dist_base),
+            Section::Btf,
+            &self.module.label,
+            validate,
+        )?;
+        f(&split)
+    }
+}
+
+/// The stem of a module file name: `dummy.ko.xz` → `dummy`, `kvm-intel.btf` → `kvm-intel`.
+pub fn stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for suffix in [".ko.xz", ".ko.gz", ".ko.zst", ".ko", ".btf"] {
+        if let Some(s) = name.strip_suffix(suffix) {
+            return s.to_string();
+        }
+    }
+    name
+}
+
+fn is_module_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    [".ko", ".ko.xz", ".ko.gz", ".ko.zst", ".btf"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// Expands directories (recursively, not following symlinked directories) into the
+/// module files they hold, sorted; files are kept as given.
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        let mut entries = std::fs::read_dir(dir)
+            .with_context(|| format!("reading directory {}", dir.display()))?
+            .collect::<std::io::Result<Vec<_>>>()
+            .with_context(|| format!("reading directory {}", dir.display()))?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let ty = e.file_type()?;
+            let p = e.path();
+            if ty.is_dir() {
+                walk(&p, out)?;
+            } else if is_module_file(&p) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
 }

@@ -5,6 +5,7 @@
 mod cmd;
 mod input;
 mod output;
+mod report;
 
 use clap::Parser;
 use std::process::ExitCode;

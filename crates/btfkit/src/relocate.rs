@@ -92,8 +92,9 @@ pub struct Failure {
     pub size: u32,
     /// What went wrong.
     pub problem: Problem,
-    /// Split STRUCT/UNION types that embed it by value (so its size must match).
-    pub embedded_in: Vec<TypeId>,
+    /// Split STRUCT/UNION types (id, name) that embed it by value (so its size must
+    /// match).
+    pub embedded_in: Vec<(TypeId, String)>,
     /// Base types of the same name, with why each did not match.
     pub candidates: Vec<Candidate>,
     /// A base INT or FLOAT of the same size and encoding under another spelling
@@ -261,7 +262,22 @@ pub fn relocate(
             name: t.map_or_else(String::new, |t| dist.name_lossy(&t)),
             size: t.map_or(0, |t| if t.kind() == Kind::FWD { 0 } else { t.size() }),
             problem,
-            embedded_in: embedded_in.get(id as usize).cloned().unwrap_or_default(),
+            embedded_in: embedded_in
+                .get(id as usize)
+                .map(|v| {
+                    v.iter()
+                        .map(|&s| {
+                            (
+                                s,
+                                split
+                                    .type_by_id(s)
+                                    .map(|t| split.name_lossy(&t))
+                                    .unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             candidates: Vec::new(),
             spelled_differently: Vec::new(),
         }

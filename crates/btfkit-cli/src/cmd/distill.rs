@@ -1,7 +1,7 @@
 //! `btfkit distill`: replace a module's dependence on one exact vmlinux by a small
 //! distilled base (`.BTF.base`), one module or a whole tree in parallel.
 
-use crate::input::{parse_checked, read_base, Input};
+use crate::input::{expand, parse_checked, read_base, stem, Input};
 use crate::output::write_all_atomic;
 use anyhow::{bail, Context, Result};
 use btfkit::error::Section;
@@ -56,61 +56,6 @@ struct Outcome {
     bytes_in: usize,
     split_out: usize,
     base_out: usize,
-}
-
-/// The stem of a module file name: `dummy.ko.xz` → `dummy`, `kvm-intel.btf` → `kvm-intel`.
-fn stem(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    for suffix in [".ko.xz", ".ko.gz", ".ko.zst", ".ko", ".btf"] {
-        if let Some(s) = name.strip_suffix(suffix) {
-            return s.to_string();
-        }
-    }
-    name
-}
-
-fn is_module_file(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    [".ko", ".ko.xz", ".ko.gz", ".ko.zst", ".btf"]
-        .iter()
-        .any(|s| name.ends_with(s))
-}
-
-/// Expands directories (recursively, not following symlinked directories) into the
-/// module files they hold, sorted; files are kept as given.
-fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-        let mut entries = std::fs::read_dir(dir)
-            .with_context(|| format!("reading directory {}", dir.display()))?
-            .collect::<std::io::Result<Vec<_>>>()
-            .with_context(|| format!("reading directory {}", dir.display()))?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let ty = e.file_type()?;
-            let p = e.path();
-            if ty.is_dir() {
-                walk(&p, out)?;
-            } else if is_module_file(&p) {
-                out.push(p);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            walk(p, &mut out)?;
-        } else {
-            out.push(p.clone());
-        }
-    }
-    Ok(out)
 }
 
 fn distill_one(

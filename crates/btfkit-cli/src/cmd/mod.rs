@@ -1,8 +1,10 @@
 //! One module per subcommand.
 
+mod check;
 mod distill;
 mod dump;
 mod info;
+mod relocate;
 mod validate;
 
 use std::process::ExitCode;
@@ -14,6 +16,10 @@ pub enum Command {
     Dump(dump::Opts),
     /// Distill module BTF: a new split BTF over a small distilled base (.BTF.base).
     Distill(distill::Opts),
+    /// Relocate split BTF from its distilled base onto a full vmlinux BTF.
+    Relocate(relocate::Opts),
+    /// Would the kernel with this vmlinux BTF accept these modules' BTF?
+    Check(check::Opts),
     /// Check BTF as the kernel would, listing every problem.
     Validate(validate::Opts),
     /// Summarize a BTF blob: header, sections, types per kind.
@@ -26,6 +32,8 @@ impl Command {
         match self {
             Command::Dump(o) => o.run(),
             Command::Distill(o) => o.run(),
+            Command::Relocate(o) => o.run(),
+            Command::Check(o) => o.run(),
             Command::Validate(o) => o.run(),
             Command::Info(o) => o.run(),
         }

@@ -1,0 +1,102 @@
+//! `btfkit relocate`: rewrite a module's split BTF from its distilled base onto a real
+//! vmlinux BTF (what the kernel does at module load), with an id map on request.
+
+use crate::input::{parse_checked, read_base, DistilledInput};
+use crate::output::write_all_atomic;
+use crate::report::error_text;
+use anyhow::{Context, Result};
+use btfkit::error::Section;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Relocate split BTF from its distilled base onto a full vmlinux BTF.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  btfkit relocate --base /sys/kernel/btf/vmlinux veth.ko -o veth.btf
+  btfkit relocate --base vmlinux.btf --dist-base veth.btf.base veth.btf -o out.btf --id-map map.json
+
+Exit status: 0 relocated, 1 the module does not relocate onto BASE (every reason is
+listed), 2 usage or I/O errors. The id map format is described in docs/id-map.md.")]
+pub struct Opts {
+    /// The vmlinux BTF to relocate onto (raw, ELF, any compression).
+    #[arg(long, short = 'B', value_name = "BASE")]
+    base: PathBuf,
+    /// The distilled base of a raw split INPUT (default: INPUT.base next to it).
+    #[arg(long, value_name = "FILE")]
+    dist_base: Option<PathBuf>,
+    /// Where to write the relocated split BTF (raw).
+    #[arg(long, short, value_name = "OUT")]
+    out: PathBuf,
+    /// Also write the id map (distilled/split id → new id) and string map as JSON.
+    #[arg(long, value_name = "MAP.json")]
+    id_map: Option<PathBuf>,
+    /// Match a distilled STRUCT/UNION only against a base STRUCT/UNION (libbpf and the
+    /// kernel match any kind of the same name).
+    #[arg(long)]
+    strict_kinds: bool,
+    /// Skip validating the inputs (forensics).
+    #[arg(long)]
+    no_validate: bool,
+    /// A .ko with .BTF and .BTF.base (any compression), or a raw split BTF file.
+    input: PathBuf,
+}
+
+impl Opts {
+    /// Runs the command.
+    pub fn run(self) -> Result<ExitCode> {
+        let validate = !self.no_validate;
+        let base_input = read_base(&self.base)?;
+        let base_blobs = base_input.blobs()?;
+        let base = parse_checked(
+            &base_blobs.btf,
+            None,
+            Section::Btf,
+            &base_input.label,
+            validate,
+        )?;
+        let module = DistilledInput::read(&self.input, self.dist_base.as_deref())?;
+        let opts = btfkit::relocate::Options {
+            strict_kinds: self.strict_kinds,
+        };
+        module.with_split(validate, |split| {
+            let r = match btfkit::relocate::relocate(split, &base, opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!(
+                        "{}: does not relocate onto {}: {}",
+                        module.module.label,
+                        base_input.label,
+                        error_text(&e)
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let map = self.id_map.as_ref().map(|_| {
+                let nr_dist = split.start_id().0;
+                let doc = json!({
+                    "format": "btfkit-id-map",
+                    "version": 1,
+                    "dist_base_types": nr_dist - 1,
+                    "split_types": split.type_count(),
+                    "base_types": base.next_id().0 - 1,
+                    "types": (1..r.id_map.len()).map(|old| json!([old, r.id_map[old]])).collect::<Vec<_>>(),
+                    "strings": r.str_map.iter().map(|(o, n)| json!([o.0, n.0])).collect::<Vec<_>>(),
+                    "cross_kind": r.cross_kind.iter().map(|(d, b)| json!([d.0, b.0])).collect::<Vec<_>>(),
+                });
+                serde_json::to_vec_pretty(&doc).expect("JSON serializes")
+            });
+            let mut files: Vec<(&std::path::Path, &[u8])> = vec![(&self.out, &r.split)];
+            if let (Some(p), Some(m)) = (&self.id_map, &map) {
+                files.push((p, m));
+            }
+            write_all_atomic(&files).context("writing the relocated BTF")?;
+            for (d, b) in &r.cross_kind {
+                eprintln!(
+                    "warning: distilled type [{d}] matched base type [{b}] of another kind (libbpf and the kernel do the same; --strict-kinds refuses it)"
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        })
+    }
+}
