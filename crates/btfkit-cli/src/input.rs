@@ -235,7 +235,7 @@ pub fn with_btf<R>(
                     "{}: relocating onto {}: {}",
                     input.label,
                     base_input.label,
-                    crate::report::error_text(&e)
+                    crate::report::error_text(&e, 20)
                 )
             })?;
         let btf = parse_checked(

@@ -143,8 +143,9 @@ pub fn failure_json(f: &Failure) -> Value {
     })
 }
 
-/// A multi-line rendering of a whole relocation error.
-pub fn error_text(e: &RelocateError) -> String {
+/// A multi-line rendering of a whole relocation error, listing at most `max` failures
+/// (0: all).
+pub fn error_text(e: &RelocateError, max: usize) -> String {
     if e.not_split {
         return "input is not split BTF over a distilled base".to_string();
     }
@@ -153,9 +154,13 @@ pub fn error_text(e: &RelocateError) -> String {
         "{n} distilled base type{} cannot be relocated:",
         if n == 1 { "" } else { "s" }
     );
-    for f in &e.failures {
+    let shown = if max == 0 { n } else { n.min(max) };
+    for f in &e.failures[..shown] {
         s.push_str("\n  ");
         s.push_str(&failure_lines(f));
+    }
+    if shown < n {
+        s.push_str(&format!("\n  ... and {} more", n - shown));
     }
     s
 }

@@ -311,7 +311,7 @@ fn module_with_btf_base_is_read_over_its_own_base() {
     ]);
     assert_eq!(own.code, 0, "{}", own.stderr);
     assert_eq!(own.stdout, given.stdout);
-    // Relocating onto another base is the relocate issue's; until then it is refused.
+    // With --base the module is relocated first; a full vmlinux is no distilled base.
     let r = btfkit(&[
         "dump",
         "--base",
@@ -319,7 +319,8 @@ fn module_with_btf_base_is_read_over_its_own_base() {
         with_base.to_str().expect("utf-8"),
     ]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("not implemented"), "{}", r.stderr);
+    assert!(r.stderr.contains("cannot be in a distilled base"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 22, "{}", r.stderr);
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -449,4 +450,170 @@ fn distill_failure_leaves_no_partial_output() {
         "{:?}",
         files_in(dir.path())
     );
+}
+
+/// Distills the dummy fixture into `dir` as dummy.btf + dummy.btf.base.
+fn distilled_dummy(dir: &Path) -> (PathBuf, PathBuf) {
+    let (ob, os) = (dir.join("dummy.btf.base"), dir.join("dummy.btf"));
+    let r = btfkit(&[
+        "distill",
+        "--base",
+        &testdata(VMLINUX),
+        &testdata("linux-6.1/ko/dummy.ko.xz"),
+        "--out-base",
+        ob.to_str().expect("utf-8"),
+        "--out-split",
+        os.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (ob, os)
+}
+
+/// A vmlinux stand-in that has `int` and nothing else the module needs: two `sk_buff`
+/// of other sizes (two of a name make the size decide, and neither fits).
+fn tiny_target(dir: &Path) -> PathBuf {
+    let mut b = btfkit::write::Builder::new();
+    b.add_int("int", 4, btfkit::raw::INT_SIGNED);
+    b.add_struct("sk_buff", 8);
+    b.add_struct("sk_buff", 16);
+    let p = dir.join("tiny-vmlinux.btf");
+    std::fs::write(&p, b.to_bytes(btfkit::Endian::Little)).expect("write");
+    p
+}
+
+#[test]
+fn relocate_back_onto_the_original_base_with_id_map() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, os) = distilled_dummy(dir.path());
+    let out = dir.path().join("relocated.btf");
+    let map = dir.path().join("map.json");
+    let r = btfkit(&[
+        "relocate",
+        "--base",
+        &testdata(VMLINUX),
+        os.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "--id-map",
+        map.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The relocated BTF is split BTF over the real vmlinux again.
+    let d = btfkit(&[
+        "dump",
+        "--base",
+        &testdata(VMLINUX),
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(d.code, 0, "{}", d.stderr);
+    assert!(
+        d.stdout.contains("FUNC 'dummy_init_module'"),
+        "{}",
+        d.stdout
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&map).expect("map")).expect("JSON");
+    assert_eq!(m["format"], "btfkit-id-map");
+    assert_eq!(m["base_types"], 100750);
+    let types = m["types"].as_array().expect("types");
+    let n = m["dist_base_types"].as_u64().expect("n") + m["split_types"].as_u64().expect("n");
+    assert_eq!(types.len() as u64, n);
+    // Every distilled base type maps into vmlinux, every split type after it.
+    for pair in types {
+        let (old, new) = (
+            pair[0].as_u64().expect("old"),
+            pair[1].as_u64().expect("new"),
+        );
+        if old <= m["dist_base_types"].as_u64().expect("n") {
+            assert!((1..=100750).contains(&new), "{pair}");
+        } else {
+            assert!(new > 100750, "{pair}");
+        }
+    }
+}
+
+#[test]
+fn relocate_failure_lists_every_type_and_exits_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, os) = distilled_dummy(dir.path());
+    let target = tiny_target(dir.path());
+    let out = dir.path().join("relocated.btf");
+    let r = btfkit(&[
+        "relocate",
+        "--base",
+        target.to_str().expect("utf-8"),
+        os.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!out.exists());
+    // The dummy module's distilled base holds 10 types; `int` maps, the rest do not.
+    assert!(
+        r.stderr
+            .contains("9 distilled base types cannot be relocated"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("STRUCT 'sk_buff' [3] size 232") && r.stderr.contains("size mismatch"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("STRUCT 'net_device'"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("missing: the base has no type of that name"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_says_which_modules_would_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    distilled_dummy(dir.path());
+    let r = btfkit(&[
+        "check",
+        "--base",
+        &testdata(VMLINUX),
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("dummy.btf: ok"), "{}", r.stdout);
+    assert!(r.stdout.contains("checked 1 modules"), "{}", r.stdout);
+
+    let target = tiny_target(dir.path());
+    let r = btfkit(&[
+        "check",
+        "--base",
+        target.to_str().expect("utf-8"),
+        "--json",
+        dir.path().join("dummy.btf").to_str().expect("utf-8"),
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["summary"]["refused"], 1);
+    let problems = v["modules"][0]["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 9);
+    assert!(problems
+        .iter()
+        .any(|p| p["name"] == "sk_buff" && p["problem"]["cause"] == "size mismatch"));
+
+    // A plain (not distilled) module is checked as split BTF over the target.
+    let r = btfkit(&[
+        "check",
+        "--base",
+        &testdata(VMLINUX),
+        &testdata("linux-6.1/ko/veth.ko.xz"),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = btfkit(&[
+        "check",
+        "--base",
+        target.to_str().expect("utf-8"),
+        &testdata("linux-6.1/ko/veth.ko.xz"),
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("would be refused"), "{}", r.stdout);
 }

@@ -14,7 +14,7 @@ fn every_kind(endian: Endian) -> Vec<u8> {
     let ch = b.add_int("char", 1, raw::INT_CHAR);
     let ptr = b.add_ptr(int);
     let arr = b.add_array(ch, int, 16);
-    b.add_struct("s", 24);
+    b.add_struct("s", 32);
     b.add_member("a", int, 0, 0);
     b.add_member("bits", int, 32, 3);
     b.add_member("p", ptr, 64, 0);

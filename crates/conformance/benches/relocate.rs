@@ -28,8 +28,11 @@ static V61: LazyLock<Vec<u8>> =
 static V618: LazyLock<Vec<u8>> =
     LazyLock::new(|| std::fs::read(conformance::corpus::vmlinux618(&corpus())).expect("vmlinux"));
 
-/// (name, distilled base, distilled split) of every corpus module.
-static DISTILLED: LazyLock<Vec<(String, Vec<u8>, Vec<u8>)>> = LazyLock::new(|| {
+/// A module's name, distilled base and distilled split.
+type Distilled = (String, Vec<u8>, Vec<u8>);
+
+/// Every corpus module, distilled.
+static DISTILLED: LazyLock<Vec<Distilled>> = LazyLock::new(|| {
     let base = Btf::parse(&V61).expect("vmlinux");
     conformance::corpus::modules61(&corpus())
         .iter()
@@ -104,7 +107,7 @@ fn libbpf_all_onto_6_18(b: Bencher) {
     b.bench_local(|| libbpf_all(&target));
 }
 
-fn nf_tables() -> &'static (String, Vec<u8>, Vec<u8>) {
+fn nf_tables() -> &'static Distilled {
     DISTILLED
         .iter()
         .find(|(n, _, _)| n == "nf_tables")

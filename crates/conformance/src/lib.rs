@@ -4,3 +4,4 @@
 
 pub mod corpus;
 pub mod libbpf;
+pub mod libbpf_build;

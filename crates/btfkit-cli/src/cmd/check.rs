@@ -84,7 +84,7 @@ fn check_distilled(target: &Btf<'_>, module: &DistilledInput) -> Result<Verdict>
             }
             Err(e) => Ok(Verdict {
                 ok: false,
-                text: format!("would be refused: {}", error_text(&e)),
+                text: format!("would be refused: {}", error_text(&e, 0)),
                 json: json!({
                     "ok": false,
                     "btf": kind,

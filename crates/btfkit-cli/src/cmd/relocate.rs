@@ -67,7 +67,7 @@ impl Opts {
                         "{}: does not relocate onto {}: {}",
                         module.module.label,
                         base_input.label,
-                        error_text(&e)
+                        error_text(&e, 0)
                     );
                     return Ok(ExitCode::from(1));
                 }

@@ -232,6 +232,12 @@ impl<'base> Builder<'base> {
     pub fn add_type_tag(&mut self, value: impl AsRef<[u8]>, ty: TypeId) -> TypeId {
         self.add_ref(Kind::TYPE_TAG, value, ty)
     }
+    /// `TYPE_TAG value` on `ty` with the kind flag set: the tag is an `__attribute__`
+    /// (libbpf's `btf__add_type_attr`).
+    pub fn add_type_attr(&mut self, value: impl AsRef<[u8]>, ty: TypeId) -> TypeId {
+        let n = self.name(value);
+        self.add_raw(n, raw::info(Kind::TYPE_TAG.0, 0, true), ty.0, &[])
+    }
 
     /// `ARRAY` of `nelems` elements of `elem`, indexed by `index`.
     pub fn add_array(&mut self, elem: TypeId, index: TypeId, nelems: u32) -> TypeId {
@@ -251,7 +257,12 @@ impl<'base> Builder<'base> {
     }
 
     /// A member of the last STRUCT/UNION. A non-zero `bitfield_size` switches the type
-    /// to the kind-flag encoding (bitfield size in bits 24-31 of every member's offset).
+    /// to the kind-flag encoding (bitfield size in bits 24-31 of the offset word).
+    ///
+    /// As libbpf's `btf__add_field`, the offset word is `bit_offset | bitfield_size << 24`
+    /// whatever the kind flag, and earlier members are left as they are: a member at a
+    /// bit offset of 2^24 or more cannot be combined with bitfields (libbpf rejects a
+    /// bitfield there; this builder does not check).
     pub fn add_member(
         &mut self,
         name: impl AsRef<[u8]>,
@@ -260,24 +271,9 @@ impl<'base> Builder<'base> {
         bitfield_size: u8,
     ) {
         let n = self.name(name);
-        let start = self.last_start();
-        let kflag = raw::info_kflag(self.words[start + 1]);
-        if bitfield_size != 0 && !kflag {
-            // Re-encode earlier members for the kind-flag layout (their bitfield size is 0).
-            let vlen = raw::info_vlen(self.words[start + 1]) as usize;
-            for i in 0..vlen {
-                let at = start + 3 + i * 3 + 2;
-                self.words[at] &= 0x00ff_ffff;
-            }
-        }
-        let kflag = kflag || bitfield_size != 0;
-        let off = if kflag {
-            ((bitfield_size as u32) << 24) | (bit_offset & 0x00ff_ffff)
-        } else {
-            bit_offset
-        };
+        let off = bit_offset | ((bitfield_size as u32) << 24);
         self.words.extend_from_slice(&[n, ty.0, off]);
-        self.bump_vlen(kflag);
+        self.bump_vlen(bitfield_size != 0);
     }
 
     /// `ENUM` of `size` bytes; add values with [`Self::add_enum_value`].
@@ -312,6 +308,12 @@ impl<'base> Builder<'base> {
     pub fn add_fwd(&mut self, name: impl AsRef<[u8]>, kind: FwdKind) -> TypeId {
         let n = self.name(name);
         self.add_raw(n, raw::info(7, 0, kind == FwdKind::Union), 0, &[])
+    }
+
+    /// An enum forward declaration: an ENUM of 4 bytes with no values, as libbpf's
+    /// `btf__add_fwd(btf, name, BTF_FWD_ENUM)` writes it.
+    pub fn add_fwd_enum(&mut self, name: impl AsRef<[u8]>) -> TypeId {
+        self.add_enum(name, 4, false)
     }
 
     /// `FUNC name` with `linkage` (0 static, 1 global, 2 extern) of prototype `proto`.
@@ -359,6 +361,95 @@ impl<'base> Builder<'base> {
     ) -> TypeId {
         let n = self.name(value);
         self.add_raw(n, raw::info(17, 0, false), ty.0, &[component_idx as u32])
+    }
+
+    /// `DECL_TAG value` on `ty` with the kind flag set: the tag is an `__attribute__`
+    /// (libbpf's `btf__add_decl_attr`).
+    pub fn add_decl_attr(
+        &mut self,
+        value: impl AsRef<[u8]>,
+        ty: TypeId,
+        component_idx: i32,
+    ) -> TypeId {
+        let n = self.name(value);
+        self.add_raw(n, raw::info(17, 0, true), ty.0, &[component_idx as u32])
+    }
+
+    /// A builder holding a copy of every own type of `btf`, in order (read-to-write
+    /// conversion): a base builder for base BTF, a split builder over the same base for
+    /// split BTF. Strings are re-interned in order of first use, so a blob written by
+    /// libbpf or by this builder serializes back to the same bytes. A layout section is
+    /// written when `btf` has one. Fails for types of kinds this crate does not know.
+    pub fn from_btf(btf: &Btf<'base>) -> Result<Builder<'base>, Error> {
+        let b = match btf.base() {
+            Some(base) => Builder::new_split(base),
+            None => Builder::new(),
+        };
+        let mut b = b.with_layout(btf.header().has_layout());
+        for t in btf.types() {
+            b.add_type_copy(btf, &t)?;
+        }
+        Ok(b)
+    }
+
+    /// Appends every own type of `src` (libbpf's `btf__add_btf`) and returns the id the
+    /// first one gets. Type ids that point at `src`'s own types are shifted to where the
+    /// copies land; void and, for split `src`, ids and string offsets of `src`'s base are
+    /// kept as they are, so split `src` must be over this builder's base. Own strings are
+    /// re-interned here. Nothing is added when a type cannot be copied (unknown kind).
+    pub fn add_btf(&mut self, src: &Btf<'_>) -> Result<TypeId, Error> {
+        if let Some(src_base) = src.base() {
+            let same = match self.base {
+                Some(BaseRef::Parsed(b)) => std::ptr::eq(b.data(), src_base.data()),
+                _ => false,
+            };
+            if !same {
+                return Err(Error::blob(
+                    Rule::TypeIdOutOfRange,
+                    0,
+                    "split BTF can only be appended to a split builder over the same base",
+                ));
+            }
+        }
+        for t in src.types() {
+            if !t.kind().is_known() || t.record().len() % 4 != 0 {
+                return Err(Error::at_type(
+                    Rule::UnknownKind,
+                    t.id(),
+                    t.kind(),
+                    src.name_lossy(&t),
+                    t.blob_offset(),
+                    "cannot copy a type of a kind this crate does not know",
+                ));
+            }
+        }
+        let first = self.next_id();
+        let src_start = src.start_id().0;
+        let shift = first.0.wrapping_sub(src_start);
+        let src_str_start = src.start_str_off().0;
+        for t in src.types() {
+            let start = self.words.len();
+            self.starts.push(start as u32);
+            let (rec, e) = (t.record(), t.endian());
+            self.words
+                .extend((0..rec.len() / 4).map(|i| e.u32(rec, i * 4)));
+            for pos in FieldLayout::of(t.kind(), FieldKind::StrOffsets).positions(t.vlen()) {
+                let at = start + pos / 4;
+                let off = self.words[at];
+                if off != 0 && off >= src_str_start {
+                    let s = src.str_at(StrOffset(off)).unwrap_or(b"");
+                    self.words[at] = self.add_str_bytes(s).0;
+                }
+            }
+            for pos in FieldLayout::of(t.kind(), FieldKind::TypeIds).positions(t.vlen()) {
+                let at = start + pos / 4;
+                let id = self.words[at];
+                if id != 0 && id >= src_start {
+                    self.words[at] = id.wrapping_add(shift);
+                }
+            }
+        }
+        Ok(first)
     }
 
     /// Appends a copy of `t`, a type read from `src`, keeping its type ids as they are
