@@ -24,6 +24,7 @@
 
 use btfkit::distill::{distill, DistillError, Distilled};
 use btfkit::dump::raw::write_raw;
+use btfkit::relocate;
 use btfkit::write::Builder;
 use btfkit::{Btf, Endian, Kind, TypeId};
 
@@ -217,7 +218,36 @@ fn distilled_base() {
     assert_eq!(type_cnt(&btf3), 8, "distilled_base_type_cnt");
     assert_eq!((d.base_types, d.copied_types), (7, 6));
     validate_raw(&btf3, Some(&btf4), DISTILLED_BASE_BTF4);
-    // (relocation of btf4 onto btf1: crates/conformance/tests/distill_selftest.rs)
+    // (relocation of btf4 onto btf1 by libbpf: crates/conformance/tests/distill_selftest.rs)
+
+    // Relocated back onto btf1, the split holds the original split types (same ids,
+    // kinds and names; references may now point at the copies) followed by the copies.
+    let r = relocate::relocate(&btf4, &btf1, Default::default()).expect("relocates onto btf1");
+    let btf5 = Btf::parse_split(&r.split, &btf1).unwrap();
+    let heads = |t: String| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with('['))
+            .map(|l| {
+                l.split(" type_id")
+                    .next()
+                    .unwrap_or(l)
+                    .split(" size")
+                    .next()
+                    .unwrap_or(l)
+                    .to_string()
+            })
+            .collect()
+    };
+    let (orig, reloc) = (heads(raw(&btf2)), heads(raw(&btf5)));
+    assert_eq!(orig[..], reloc[..orig.len()]);
+    assert_eq!(btf5.type_count(), btf2.type_count() + d.copied_types);
+}
+
+/// Relocates `split` (over its distilled base) onto `target` and returns the failures.
+fn relocation_failures(split: &Btf<'_>, target: &Btf<'_>) -> Vec<relocate::Failure> {
+    relocate::relocate(split, target, Default::default())
+        .expect_err("relocation must fail")
+        .failures
 }
 
 // ---------------------------------------------------------------------------------------
@@ -238,7 +268,7 @@ const INT4_2: &str = "[2] INT 'int' size=4 bits_offset=0 nr_bits=32 encoding=SIG
 
 /// The subtests with two base INTs and `ptr(1)`, `const(2)` in split: checks everything
 /// up to the distilled base.
-fn two_ints(sizes: [u32; 2], second: &str) {
+fn two_ints(sizes: [u32; 2], second: &str) -> Distilled {
     let b1 = bytes(&ints(&sizes));
     let btf1 = Btf::parse(&b1).unwrap();
     validate_raw(&btf1, None, &[INT4, second]);
@@ -273,25 +303,50 @@ fn two_ints(sizes: [u32; 2], second: &str) {
             "[4] CONST '(anon)' type_id=2",
         ],
     );
+    d
 }
 
 #[test]
 fn distilled_base_multi() {
-    two_ints([4, 8], INT8_2);
+    let d = two_ints([4, 8], INT8_2);
+    // Onto the same base it relocates.
+    let b1 = bytes(&ints(&[4, 8]));
+    let btf1 = Btf::parse(&b1).unwrap();
+    let db = Btf::parse(&d.base).unwrap();
+    let ds = Btf::parse_split(&d.split, &db).unwrap();
+    relocate::relocate(&ds, &btf1, Default::default()).expect("relocates");
 }
 
 #[test]
 fn distilled_base_missing_err() {
     // Distilling succeeds; relocating onto a base without the 8-byte int fails (libbpf).
-    two_ints([4, 8], INT8_2);
+    let d = two_ints([4, 8], INT8_2);
     let b5 = bytes(&ints(&[4]));
-    validate_raw(&Btf::parse(&b5).unwrap(), None, &[INT4]);
+    let btf5 = Btf::parse(&b5).unwrap();
+    validate_raw(&btf5, None, &[INT4]);
+    let db = Btf::parse(&d.base).unwrap();
+    let ds = Btf::parse_split(&d.split, &db).unwrap();
+    let f = relocation_failures(&ds, &btf5);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        (f[0].dist_id, &f[0].problem),
+        (TypeId(2), &relocate::Problem::Unmapped)
+    );
+    assert_eq!(f[0].candidates[0].mismatch, Some(relocate::Mismatch::Size));
 }
 
 #[test]
 fn distilled_base_multi_err() {
-    // Two identical ints: distilling succeeds; relocation cannot choose (libbpf).
-    two_ints([4, 4], INT4_2);
+    // Two identical ints: distilling succeeds; relocation cannot choose.
+    let d = two_ints([4, 4], INT4_2);
+    let b1 = bytes(&ints(&[4, 4]));
+    let btf1 = Btf::parse(&b1).unwrap();
+    let db = Btf::parse(&d.base).unwrap();
+    let ds = Btf::parse_split(&d.split, &db).unwrap();
+    let f = relocation_failures(&ds, &btf1);
+    assert!(f
+        .iter()
+        .all(|f| f.problem == relocate::Problem::Ambiguous(vec![TypeId(1), TypeId(2)])));
 }
 
 #[test]
@@ -308,9 +363,17 @@ fn distilled_base_multi_err2() {
     let btf3 = Btf::parse(&d.base).unwrap();
     assert_eq!(type_cnt(&btf3), 2, "distilled_base_type_cnt");
     validate_raw(&btf3, None, &[INT4]);
-    // The base relocation fails on: two identical ints (libbpf).
+    // The base relocation fails on: two identical ints.
     let b5 = bytes(&ints(&[4, 4]));
-    validate_raw(&Btf::parse(&b5).unwrap(), None, &[INT4, INT4_2]);
+    let btf5 = Btf::parse(&b5).unwrap();
+    validate_raw(&btf5, None, &[INT4, INT4_2]);
+    let btf4 = Btf::parse_split(&d.split, &btf3).unwrap();
+    let f = relocation_failures(&btf4, &btf5);
+    assert_eq!(f.len(), 1);
+    assert_eq!(
+        f[0].problem,
+        relocate::Problem::Ambiguous(vec![TypeId(1), TypeId(2)])
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -354,7 +417,24 @@ fn distilled_base_embedded_err() {
             "[2] STRUCT 'with_embedded' size=8 vlen=1\n\t'e1' type_id=1 bits_offset=0",
         ],
     );
-    // Relocating onto a base whose `s1` is 8 bytes fails (libbpf).
+    // Relocating onto a base whose `s1` is 8 bytes fails: s1 is embedded by value.
+    let mut b = Builder::new();
+    b.add_int("int", 4, SIGNED);
+    b.add_struct("s1", 8);
+    b.add_member("f1", TypeId(1), 0, 0);
+    b.add_member("f2", TypeId(1), 32, 0);
+    let b5 = bytes(&b);
+    let btf5 = Btf::parse(&b5).unwrap();
+    let f = relocation_failures(&btf4, &btf5);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].name, "s1");
+    assert_eq!(
+        f[0].embedded_in,
+        vec![(TypeId(2), "with_embedded".to_string())]
+    );
+    assert_eq!(f[0].candidates[0].mismatch, Some(relocate::Mismatch::Size));
+    // Onto the original base it relocates.
+    relocate::relocate(&btf4, &btf1, Default::default()).expect("relocates onto btf1");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -150,3 +150,43 @@ fn big_endian_relocation_matches_libbpf() {
         let _ = &base_le;
     }
 }
+
+/// The 6.18 vmlinux has both `enum format_state` and `struct format_state`, both 4 bytes:
+/// a module pointing to the struct, distilled over that very vmlinux, does not relocate
+/// back onto it with libbpf's rules (the enum matches too); `--strict-kinds` does.
+#[test]
+fn format_state_cross_kind_flaw() {
+    let Some(dir) = corpus::dir() else { return };
+    let v618 = std::fs::read(corpus::vmlinux618(&dir)).expect("vmlinux 6.18");
+    let base = Btf::parse(&v618).expect("parses");
+    let lb = LibbpfBtf::parse_raw(&v618).expect("libbpf parses");
+    let st = base
+        .find_by_name_kind(b"format_state", btfkit::Kind::STRUCT)
+        .expect("struct format_state");
+    assert!(base
+        .find_by_name_kind(b"format_state", btfkit::Kind::ENUM)
+        .is_some());
+    let mut b = btfkit::write::Builder::new_split(&base);
+    let p = b.add_ptr(st);
+    b.add_struct("uses_format_state", 8);
+    b.add_member("fs", p, 0, 0);
+    let split_bytes = b.to_bytes(Endian::Little);
+    let split = Btf::parse_split(&split_bytes, &base).expect("parses");
+    let d = btfkit::distill::distill(&split).expect("distills");
+
+    let err = both("format_state", &d.base, &d.split, &base, &lb).expect_err("libbpf's rules fail");
+    assert_eq!(err.failures.len(), 1, "{err:?}");
+    let f = &err.failures[0];
+    assert_eq!(f.name, "format_state");
+    let Problem::Ambiguous(ids) = &f.problem else {
+        panic!("{f:?}")
+    };
+    assert_eq!(ids.len(), 2);
+
+    let db = Btf::parse(&d.base).expect("parses");
+    let ds = Btf::parse_split(&d.split, &db).expect("parses");
+    let r = relocate::relocate(&ds, &base, Options { strict_kinds: true })
+        .expect("strict kinds relocate");
+    assert!(r.cross_kind.is_empty());
+    assert_eq!(r.id_map[1], st.0);
+}
