@@ -17,9 +17,17 @@ run info --base "$vmlinux" testdata/linux-6.1/ko/dummy.ko.xz
 echo "\$ btfkit dump --base $vmlinux testdata/linux-6.1/ko/dummy.ko.xz | head -n 25"
 "$btfkit" dump --base "$vmlinux" testdata/linux-6.1/ko/dummy.ko.xz | head -n 25
 echo
+
+# The main job: distill the modules' BTF, then check that it relocates onto a vmlinux.
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+run distill --base "$vmlinux" --out-dir "$out" testdata/linux-6.1/ko
+run check --base "$vmlinux" "$out"
 if [ -r /sys/kernel/btf/vmlinux ]; then
   run info /sys/kernel/btf/vmlinux
   run validate /sys/kernel/btf/vmlinux
+  # Would this machine's kernel accept the Debian 6.1 modules' distilled BTF?
+  run check --base /sys/kernel/btf/vmlinux "$out" || true
   mods=$(ls /sys/kernel/btf | grep -v '^vmlinux$' | head -n 20 || true)
   if [ -n "$mods" ]; then
     run validate $(printf '/sys/kernel/btf/%s ' $mods)
