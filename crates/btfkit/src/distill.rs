@@ -20,7 +20,7 @@ use crate::fields::FieldKind;
 use crate::fields::Fields;
 use crate::id::TypeId;
 use crate::kind::Kind;
-use crate::read::Btf;
+use crate::read::{Btf, Type};
 use crate::write::Builder;
 use crate::Endian;
 
@@ -47,6 +47,21 @@ pub enum DistillError {
         kind: Kind,
         /// Its name.
         name: String,
+    },
+    /// A type named from outside the BTF (a `.BTF_ids` entry) is a base type of a kind
+    /// the distilled base cannot represent.
+    #[error(
+        "base type [{base_id}] {kind} '{name}' is needed ({why}) but a distilled base cannot hold it"
+    )]
+    UnexpectedRoot {
+        /// The base type.
+        base_id: TypeId,
+        /// Its kind.
+        kind: Kind,
+        /// Its name.
+        name: String,
+        /// Who needs it.
+        why: String,
     },
     /// A type could not be copied (unknown kind).
     #[error(transparent)]
@@ -124,10 +139,27 @@ fn goes_to_base(kind: Kind, named: bool) -> Option<bool> {
 /// Distills the base of `split` (which must be split BTF over the base it was built
 /// against). The output has the byte order of the input.
 pub fn distill(split: &Btf<'_>) -> Result<Distilled, DistillError> {
+    distill_with_roots(split, &[])
+}
+
+/// A base type that must be kept although no split type refers to it, and why (for the
+/// error message): a `.BTF_ids` entry of the module, for instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Root {
+    /// The base type id.
+    pub id: TypeId,
+    /// Who needs it, e.g. `.BTF_ids entry __BTF_ID__struct__tcp_sock__1`.
+    pub why: String,
+}
+
+/// [`distill`], keeping also the base types `roots` (by the same rules as a reference
+/// from a split type: named composites and enums go to the distilled base, other types
+/// are copied into the split). With no roots the output is [`distill`]'s.
+pub fn distill_with_roots(split: &Btf<'_>, roots: &[Root]) -> Result<Distilled, DistillError> {
     let base = split.base().ok_or(DistillError::NotSplit)?;
     let split_start = split.start_id().0;
     // Used base ids, ascending: both blobs list their base types in base id order.
-    let mut used = collect_used_base_types(split)?;
+    let mut used = collect_used_base_types(split, roots)?;
     used.sort_unstable();
     // New id of each used base type, parallel to `used` (0 until placed).
     let mut new_ids = vec![0u32; used.len()];
@@ -180,52 +212,91 @@ pub fn distill(split: &Btf<'_>) -> Result<Distilled, DistillError> {
     })
 }
 
-/// Collects every base type reachable from split types, in the order and with the
-/// checks of libbpf's `btf_add_distilled_type_ids`, without recursion. Returns the ids
-/// in the order found.
-fn collect_used_base_types(split: &Btf<'_>) -> Result<Vec<u32>, DistillError> {
-    let split_start = split.start_id().0;
-    // A bitset over base ids: 12 KiB for a 100k-type vmlinux, where a per-id table
-    // cleared and scanned for every module would dominate the run time.
-    let mut seen = vec![0u64; (split_start as usize).div_ceil(64)];
-    let mut used = Vec::new();
-    // A stack of (type whose fields are being walked, remaining fields).
-    let mut stack: Vec<(TypeId, Fields<'_>)> = Vec::new();
-    for t in split.types() {
-        stack.push((t.id(), t.fields(FieldKind::TypeIds)));
-        while let Some((referrer, fields)) = stack.last_mut() {
+/// The base types found so far, in the order found, and the walk still to do.
+struct Collector<'a, 'data> {
+    split: &'a Btf<'data>,
+    split_start: u32,
+    /// A bitset over base ids: 12 KiB for a 100k-type vmlinux, where a per-id table
+    /// cleared and scanned for every module would dominate the run time.
+    seen: Vec<u64>,
+    used: Vec<u32>,
+    /// Types whose fields are being walked (who refers, remaining fields).
+    stack: Vec<(TypeId, Fields<'data>)>,
+}
+
+impl<'data> Collector<'_, 'data> {
+    /// Marks base type `id` as used and queues its references, unless it was seen, is
+    /// not a base type, or is a named STRUCT/UNION (whose members a distilled base drops).
+    /// Returns the type when its kind cannot be represented.
+    fn visit(&mut self, id: u32) -> Option<Type<'data>> {
+        if id == 0 || id >= self.split_start {
+            return None;
+        }
+        let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+        if self.seen[word] & bit != 0 {
+            return None;
+        }
+        let base_t = self.split.type_by_id(TypeId(id))?;
+        let named = base_t.name_off().0 != 0;
+        if goes_to_base(base_t.kind(), named).is_none() {
+            return Some(base_t);
+        }
+        self.seen[word] |= bit;
+        self.used.push(id);
+        if !(base_t.kind().is_composite() && named) {
+            self.stack
+                .push((TypeId(id), base_t.fields(FieldKind::TypeIds)));
+        }
+        None
+    }
+
+    /// Walks everything queued, depth first, in field order (libbpf's recursion order).
+    fn drain(&mut self) -> Result<(), DistillError> {
+        while let Some((referrer, fields)) = self.stack.last_mut() {
             let referrer = *referrer;
             let Some(field) = fields.next() else {
-                stack.pop();
+                self.stack.pop();
                 continue;
             };
-            let id = field.value;
-            if id == 0 || id >= split_start {
-                continue;
-            }
-            let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
-            if seen[word] & bit != 0 {
-                continue;
-            }
-            let Some(base_t) = split.type_by_id(TypeId(id)) else {
-                continue;
-            };
-            let named = base_t.name_off().0 != 0;
-            if goes_to_base(base_t.kind(), named).is_none() {
+            if let Some(bad) = self.visit(field.value) {
                 return Err(DistillError::UnexpectedBaseReference {
                     referrer,
-                    base_id: TypeId(id),
-                    kind: base_t.kind(),
-                    name: split.name_lossy(&base_t),
+                    base_id: bad.id(),
+                    kind: bad.kind(),
+                    name: self.split.name_lossy(&bad),
                 });
             }
-            seen[word] |= bit;
-            used.push(id);
-            if base_t.kind().is_composite() && named {
-                continue;
-            }
-            stack.push((TypeId(id), base_t.fields(FieldKind::TypeIds)));
         }
+        Ok(())
     }
-    Ok(used)
+}
+
+/// Collects every base type reachable from split types (then from `roots`), in the order
+/// and with the checks of libbpf's `btf_add_distilled_type_ids`, without recursion.
+/// Returns the ids in the order found.
+fn collect_used_base_types(split: &Btf<'_>, roots: &[Root]) -> Result<Vec<u32>, DistillError> {
+    let split_start = split.start_id().0;
+    let mut c = Collector {
+        split,
+        split_start,
+        seen: vec![0u64; (split_start as usize).div_ceil(64)],
+        used: Vec::new(),
+        stack: Vec::new(),
+    };
+    for t in split.types() {
+        c.stack.push((t.id(), t.fields(FieldKind::TypeIds)));
+        c.drain()?;
+    }
+    for root in roots {
+        if let Some(bad) = c.visit(root.id.0) {
+            return Err(DistillError::UnexpectedRoot {
+                base_id: bad.id(),
+                kind: bad.kind(),
+                name: split.name_lossy(&bad),
+                why: root.why.clone(),
+            });
+        }
+        c.drain()?;
+    }
+    Ok(c.used)
 }
