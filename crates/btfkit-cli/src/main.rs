@@ -2,6 +2,14 @@
 //! line. Exit codes: 0 success, 1 "the answer is no" (invalid BTF for `validate`),
 //! 2 usage or I/O errors and refused input.
 
+/// `println!` that returns the error (a closed pipe, say) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod cmd;
 mod input;
 mod output;

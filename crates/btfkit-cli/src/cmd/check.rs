@@ -205,7 +205,7 @@ impl Opts {
                         *causes.entry(c).or_default() += 1;
                     }
                     if !self.json {
-                        println!("{}: {}", path.display(), v.text);
+                        outln!("{}: {}", path.display(), v.text)?;
                     }
                     let mut j = v.json.clone();
                     j["module"] = json!(path.display().to_string());
@@ -230,14 +230,14 @@ impl Opts {
                 "summary": {"checked": verdicts.len(), "ok": ok, "refused": refused, "errors": errors,
                             "causes": causes},
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            outln!("{}", serde_json::to_string_pretty(&doc)?)?;
         } else {
             let top: Vec<String> = top
                 .iter()
                 .take(5)
                 .map(|(c, n)| format!("{c} {n}"))
                 .collect();
-            println!(
+            outln!(
                 "checked {} modules against {}: {ok} ok, {refused} would be refused{}{}",
                 verdicts.len(),
                 base_input.label,
@@ -251,7 +251,7 @@ impl Opts {
                 } else {
                     format!(" (distilled types failing: {})", top.join(", "))
                 }
-            );
+            )?;
         }
         Ok(if errors > 0 {
             ExitCode::from(2)

@@ -25,16 +25,18 @@ impl Opts {
         let has_dist_base = input.blobs()?.dist_base.is_some();
         with_btf(&input, &self.btf.open_options(), |btf| {
             let h = btf.header();
-            println!("{}", input.label);
+            outln!("{}", input.label)?;
             if let Some(c) = input.compression {
-                println!("  compression:  {c}");
+                outln!("  compression:  {c}")?;
             }
-            println!("  byte order:   {}", h.endian);
-            println!(
+            outln!("  byte order:   {}", h.endian)?;
+            outln!(
                 "  header:       version {} flags {:#x} hdr_len {}",
-                h.version, h.flags, h.hdr_len
-            );
-            println!(
+                h.version,
+                h.flags,
+                h.hdr_len
+            )?;
+            outln!(
                 "  sections:     types {} bytes, strings {} bytes{}",
                 h.type_len,
                 h.str_len,
@@ -43,9 +45,9 @@ impl Opts {
                 } else {
                     String::new()
                 }
-            );
+            )?;
             match btf.base() {
-                Some(b) => println!(
+                Some(b) => outln!(
                     "  split BTF:    ids {}..={} over a base of {} types{}",
                     btf.start_id(),
                     btf.next_id().0 - 1,
@@ -56,26 +58,26 @@ impl Opts {
                         ""
                     }
                 ),
-                None => println!("  base BTF:     ids 1..={}", btf.next_id().0 - 1),
-            }
+                None => outln!("  base BTF:     ids 1..={}", btf.next_id().0 - 1),
+            }?;
             let mut counts = [0u32; 128];
             for t in btf.types() {
                 counts[t.kind().0 as usize] += 1;
             }
-            println!("  types:        {}", btf.type_count());
+            outln!("  types:        {}", btf.type_count())?;
             for (k, &n) in counts.iter().enumerate() {
                 if n > 0 {
-                    println!("    {:<12}{n:>8}", Kind(k as u8).to_string());
+                    outln!("    {:<12}{n:>8}", Kind(k as u8).to_string())?;
                 }
             }
-            println!(
+            outln!(
                 "  valid:        {}",
                 if self.btf.no_validate {
                     "not checked"
                 } else {
                     "yes"
                 }
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         })
     }

@@ -43,7 +43,13 @@ fn check<'a>(blob: &'a [u8], base: Option<&'a Btf<'a>>) -> (Option<Btf<'a>>, Vec
 }
 
 impl Opts {
-    fn report(&self, label: &str, section: Section, errors: &[Error], base_label: Option<&str>) {
+    fn report(
+        &self,
+        label: &str,
+        section: Section,
+        errors: &[Error],
+        base_label: Option<&str>,
+    ) -> std::io::Result<()> {
         let shown = if self.max_errors == 0 {
             errors.len()
         } else {
@@ -54,20 +60,21 @@ impl Opts {
             .filter(|e| e.rule() == Rule::NameInsideBaseString)
             .count();
         if wrong_base > 0 {
-            println!(
+            outln!(
                 "{label}: not built against {}: {wrong_base} string offsets point into the middle of base strings",
                 base_label.unwrap_or("this base")
-            );
+            )?;
         }
         for e in &errors[..shown] {
-            println!("{label}: {}", e.clone().in_section(section));
+            outln!("{label}: {}", e.clone().in_section(section))?;
         }
         if shown < errors.len() {
-            println!(
+            outln!(
                 "{label}: ... and {} more problems (--max-errors 0 shows all)",
                 errors.len() - shown
-            );
+            )?;
         }
+        Ok(())
     }
 
     /// Runs the command.
@@ -84,8 +91,8 @@ impl Opts {
         let base_label = base_input.as_ref().map(|i| i.label.clone());
         if let Some(label) = &base_label {
             if !base_errors.is_empty() {
-                self.report(label, Section::Btf, &base_errors, None);
-                println!("{label}: base is invalid; its split inputs cannot be checked");
+                self.report(label, Section::Btf, &base_errors, None)?;
+                outln!("{label}: base is invalid; its split inputs cannot be checked")?;
                 return Ok(ExitCode::from(1));
             }
         }
@@ -98,12 +105,12 @@ impl Opts {
             if let Some(dist) = &blobs.dist_base {
                 let (dist_btf, errors) = check(dist, None);
                 problems += errors.len();
-                self.report(&input.label, Section::BtfBase, &errors, None);
+                self.report(&input.label, Section::BtfBase, &errors, None)?;
                 if let Some(dist_btf) = &dist_btf {
                     if errors.is_empty() {
                         let (_, errors) = check(&blobs.btf, Some(dist_btf));
                         problems += errors.len();
-                        self.report(&input.label, Section::Btf, &errors, Some(".BTF.base"));
+                        self.report(&input.label, Section::Btf, &errors, Some(".BTF.base"))?;
                     }
                 }
             } else {
@@ -128,13 +135,13 @@ impl Opts {
                 }
                 let (_, errors) = check(&blobs.btf, base_ref);
                 problems += errors.len();
-                self.report(&input.label, Section::Btf, &errors, base_label.as_deref());
+                self.report(&input.label, Section::Btf, &errors, base_label.as_deref())?;
             }
             if problems == 0 {
-                println!("{}: ok", input.label);
+                outln!("{}: ok", input.label)?;
             } else {
                 all_valid = false;
-                println!("{}: invalid ({problems} problems)", input.label);
+                outln!("{}: invalid ({problems} problems)", input.label)?;
             }
         }
         Ok(if all_valid {
