@@ -57,6 +57,37 @@ fn decompress(bytes: Vec<u8>) -> Result<(Vec<u8>, Option<&'static str>)> {
     Ok((bytes, None))
 }
 
+/// Compresses `bytes` the way [`decompress`] names it (`xz`, `gzip`, `zstd`), so that a
+/// rewritten module keeps the compression it was read with; `None` returns the bytes
+/// as they are.
+///
+/// - gzip: flate2 (pure Rust), default level.
+/// - zstd: ruzstd's encoder at its only implemented level (about zstd -1).
+/// - xz: lzma-rs, whose encoder stores the data in uncompressed LZMA2 chunks with no
+///   integrity check: a valid `.xz` that every decoder (xz, kmod's liblzma, the kernel's
+///   in-kernel module decompressor) reads, but about as large as the data itself.
+pub fn compress(bytes: &[u8], compression: Option<&str>) -> Result<Vec<u8>> {
+    use std::io::Write;
+    match compression {
+        None => Ok(bytes.to_vec()),
+        Some("xz") => {
+            let mut out = Vec::new();
+            lzma_rs::xz_compress(&mut &bytes[..], &mut out).context("xz compression")?;
+            Ok(out)
+        }
+        Some("gzip") => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(bytes).context("gzip compression")?;
+            enc.finish().context("gzip compression")
+        }
+        Some("zstd") => Ok(ruzstd::encoding::compress_to_vec(
+            bytes,
+            ruzstd::encoding::CompressionLevel::Fastest,
+        )),
+        Some(other) => bail!("cannot write {other} compression"),
+    }
+}
+
 impl Input {
     /// Reads `name` (a path, or `-` for stdin) and decompresses it if needed.
     pub fn read(name: &Path) -> Result<Input> {

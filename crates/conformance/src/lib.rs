@@ -5,3 +5,4 @@
 pub mod corpus;
 pub mod libbpf;
 pub mod libbpf_build;
+pub mod libbpf_elf;

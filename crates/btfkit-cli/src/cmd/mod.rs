@@ -3,8 +3,11 @@
 mod check;
 mod distill;
 mod dump;
+mod ids;
 mod info;
 mod relocate;
+mod retarget;
+mod strip;
 mod validate;
 
 use std::process::ExitCode;
@@ -18,12 +21,18 @@ pub enum Command {
     Distill(distill::Opts),
     /// Relocate split BTF from its distilled base onto a full vmlinux BTF.
     Relocate(relocate::Opts),
+    /// Rewrite module BTF built against one vmlinux as split BTF against another.
+    Retarget(retarget::Opts),
+    /// Remove .BTF and .BTF.base from kernel modules.
+    Strip(strip::Opts),
     /// Would the kernel with this vmlinux BTF accept these modules' BTF?
     Check(check::Opts),
     /// Check BTF as the kernel would, listing every problem.
     Validate(validate::Opts),
     /// Summarize a BTF blob: header, sections, types per kind.
     Info(info::Opts),
+    /// List a module's .BTF_ids entries and what their ids are in its BTF.
+    Ids(ids::Opts),
 }
 
 impl Command {
@@ -33,9 +42,12 @@ impl Command {
             Command::Dump(o) => o.run(),
             Command::Distill(o) => o.run(),
             Command::Relocate(o) => o.run(),
+            Command::Retarget(o) => o.run(),
+            Command::Strip(o) => o.run(),
             Command::Check(o) => o.run(),
             Command::Validate(o) => o.run(),
             Command::Info(o) => o.run(),
+            Command::Ids(o) => o.run(),
         }
     }
 }

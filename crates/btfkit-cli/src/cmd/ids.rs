@@ -1,0 +1,358 @@
+//! `btfkit ids`: list a module's `.BTF_ids` (the type ids `resolve_btfids` wrote into it
+//! for kfunc sets, struct_ops and `BTF_ID_LIST`s) and what each id is in the module's
+//! BTF, flagging every id that does not name the type its symbol says.
+
+use crate::input::{parse_checked, read_base, Input};
+use crate::report::error_text;
+use anyhow::{bail, Context, Result};
+use btfkit::elf::btf_ids::{describe_id, BtfIds, Report, Status};
+use btfkit::elf::is_elf;
+use btfkit::error::Section;
+use btfkit::Btf;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// List a module's .BTF_ids entries and what their ids are in its BTF.
+#[derive(clap::Args)]
+#[command(
+    after_help = "The ids are judged in the module's own id space: over --base (the vmlinux
+BTF the module was built against) for plain split BTF, over its .BTF.base for a distilled
+module, or, for a distilled module with --base, after relocating it onto --base (what that
+kernel will see). Without a BTF to judge against, the stored ids are listed alone.
+
+Inside a set the ids are sorted, so the symbol at a slot does not name the id stored there:
+each slot is shown with the member whose kind and name its id has.
+
+Exit status: 0 every entry names its type (or is unresolved, as resolve_btfids leaves a type
+it cannot find), 1 at least one MISMATCH, 2 usage or I/O errors.
+
+Examples:
+  btfkit ids --base /sys/kernel/btf/vmlinux tcp_bbr.ko.xz
+  btfkit ids nf_conntrack.ko          # distilled: judged over its .BTF.base"
+)]
+pub struct Opts {
+    /// The vmlinux BTF the module was built against (plain split BTF), or to relocate a
+    /// distilled module onto (raw, ELF, any compression).
+    #[arg(long, short = 'B', value_name = "BASE")]
+    base: Option<PathBuf>,
+    /// Read the BTF without validating it first (forensics).
+    #[arg(long)]
+    no_validate: bool,
+    /// A module or object file (any compression).
+    input: PathBuf,
+}
+
+/// The BTF the ids are judged against, and the map into it.
+struct Judge<'a> {
+    btf: &'a Btf<'a>,
+    map: &'a dyn Fn(u32) -> Option<u32>,
+    what: String,
+}
+
+impl Opts {
+    /// Runs the command.
+    pub fn run(self) -> Result<ExitCode> {
+        let input = Input::read(&self.input)?;
+        if !is_elf(&input.bytes) {
+            bail!(
+                "{}: not an ELF object; .BTF_ids lives in .ko/.o files",
+                input.label
+            );
+        }
+        let Some(ids) = BtfIds::parse(&input.bytes)
+            .with_context(|| format!("{}: reading .BTF_ids", input.label))?
+        else {
+            println!("{}: no .BTF_ids section", input.label);
+            return Ok(ExitCode::SUCCESS);
+        };
+        let validate = !self.no_validate;
+        let has_btf = btfkit::elf::BtfSections::parse(&input.bytes).is_ok();
+        if !has_btf {
+            print!(
+                "{}",
+                render(&input.label, &ids, None, "no .BTF: stored ids only")
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        let blobs = input.blobs()?;
+        let identity = Some;
+        if let Some(dist) = &blobs.dist_base {
+            let label = format!("{} (.BTF.base)", input.label);
+            let dist_base = parse_checked(dist, None, Section::BtfBase, &label, validate)?;
+            let split = parse_checked(
+                &blobs.btf,
+                Some(&dist_base),
+                Section::Btf,
+                &input.label,
+                validate,
+            )?;
+            let Some(bp) = &self.base else {
+                let judge = Judge {
+                    btf: &split,
+                    map: &identity,
+                    what: "over its .BTF.base (distilled)".into(),
+                };
+                return finish(&input.label, &ids, judge);
+            };
+            let base_input = read_base(bp)?;
+            let base_blobs = base_input.blobs()?;
+            let base = parse_checked(
+                &base_blobs.btf,
+                None,
+                Section::Btf,
+                &base_input.label,
+                validate,
+            )?;
+            let relocated =
+                btfkit::relocate::relocate(&split, &base, Default::default()).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: relocating onto {}: {}",
+                        input.label,
+                        base_input.label,
+                        error_text(&e, 20)
+                    )
+                })?;
+            let btf = parse_checked(
+                &relocated.split,
+                Some(&base),
+                Section::Btf,
+                &input.label,
+                validate,
+            )?;
+            let map = |id: u32| relocated.id_map.get(id as usize).copied();
+            let judge = Judge {
+                btf: &btf,
+                map: &map,
+                what: format!(
+                    "over its .BTF.base relocated onto {} (what that kernel sees)",
+                    base_input.label
+                ),
+            };
+            return finish(&input.label, &ids, judge);
+        }
+        let Some(bp) = self.base.clone().or_else(|| input.sysfs_default_base()) else {
+            print!(
+                "{}",
+                render(
+                    &input.label,
+                    &ids,
+                    None,
+                    "plain split BTF and no --base: stored ids only"
+                )
+            );
+            return Ok(ExitCode::SUCCESS);
+        };
+        let base_input = read_base(&bp)?;
+        let base_blobs = base_input.blobs()?;
+        let base = parse_checked(
+            &base_blobs.btf,
+            None,
+            Section::Btf,
+            &base_input.label,
+            validate,
+        )?;
+        let split = parse_checked(
+            &blobs.btf,
+            Some(&base),
+            Section::Btf,
+            &input.label,
+            validate,
+        )?;
+        let judge = Judge {
+            btf: &split,
+            map: &identity,
+            what: format!("over {}", base_input.label),
+        };
+        finish(&input.label, &ids, judge)
+    }
+}
+
+fn finish(label: &str, ids: &BtfIds, judge: Judge<'_>) -> Result<ExitCode> {
+    let report = ids.resolve_mapped(judge.btf, judge.map);
+    let what = format!(
+        "ids {} (split ids from {})",
+        judge.what,
+        judge.btf.start_id()
+    );
+    print!("{}", render(label, ids, Some(&report), &what));
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn status_text(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "ok",
+        Status::Unresolved => "unresolved",
+        Status::Mismatch => "MISMATCH",
+    }
+}
+
+/// The listing: sets with their slots, lists and single entries in section order, then
+/// a summary line.
+fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> String {
+    let mut o = String::new();
+    let singles = ids.entries.iter().filter(|e| e.set.is_none()).count();
+    let _ = writeln!(
+        o,
+        "{label}: .BTF_ids {} bytes ({}), {} entries: {} in {} sets, {singles} outside sets; {what}",
+        ids.data.len(),
+        ids.endian,
+        ids.entries.len(),
+        ids.entries.len() - singles,
+        ids.sets.len(),
+    );
+    // Items in offset order: (offset, order among equal offsets, item).
+    enum Item {
+        List(usize),
+        Set(usize),
+        Entry(usize),
+    }
+    let mut items: Vec<(u32, u8, Item)> = Vec::new();
+    items.extend(
+        ids.lists
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.offset, 0, Item::List(i))),
+    );
+    items.extend(
+        ids.sets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.offset, 1, Item::Set(i))),
+    );
+    items.extend(
+        ids.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.set.is_none())
+            .map(|(i, e)| (e.offset, 2, Item::Entry(i))),
+    );
+    items.sort_by_key(|(off, order, _)| (*off, *order));
+    let mut mismatches = 0usize;
+    for (_, _, item) in items {
+        match item {
+            Item::List(i) => {
+                let l = &ids.lists[i];
+                let _ = writeln!(o, "list {} at +{:#x}", l.symbol, l.offset);
+            }
+            Item::Entry(i) => {
+                let e = &ids.entries[i];
+                let (is, status) = match report {
+                    Some(r) => {
+                        let r = &r.entries[i];
+                        if r.status == Status::Mismatch {
+                            mismatches += 1;
+                        }
+                        (
+                            describe_id(r.id, r.target, &r.is),
+                            status_text(r.status).to_string(),
+                        )
+                    }
+                    None => (format!("id {}", e.stored), String::new()),
+                };
+                let _ = writeln!(
+                    o,
+                    "  +{:#06x}  {:<8} {:<28} {:<44} {status}  {}",
+                    e.offset,
+                    e.kind.as_str(),
+                    e.name,
+                    is,
+                    e.symbol
+                );
+            }
+            Item::Set(si) => {
+                let set = &ids.sets[si];
+                let flags = match set.flags {
+                    Some(f) if set.is_kfuncs() => format!(", flags {f:#x} (kfuncs)"),
+                    Some(f) => format!(", flags {f:#x}"),
+                    None => String::new(),
+                };
+                let declared = match set.declared_cnt() {
+                    Some(d) if d != set.cnt => format!(" (the symbol's size says {d})"),
+                    _ => String::new(),
+                };
+                let sorted = if set.is_sorted() {
+                    "sorted"
+                } else {
+                    "NOT SORTED (MISMATCH)"
+                };
+                if !set.is_sorted() {
+                    mismatches += 1;
+                }
+                let _ = writeln!(
+                    o,
+                    "{} {} at +{:#x}: cnt {}{declared}{flags}, {sorted}",
+                    set.kind, set.name, set.offset, set.cnt
+                );
+                let sr = report.map(|r| &r.sets[si]);
+                for (k, slot) in set.slots.iter().enumerate() {
+                    let flags = slot
+                        .flags
+                        .map_or(String::new(), |f| format!("flags {f:#06x}"));
+                    let (is, who) = match sr {
+                        Some(sr) => {
+                            let x = &sr.slots[k];
+                            let who = match x.member {
+                                Some(ei) => {
+                                    let r = &report.expect("report").entries[ei];
+                                    format!("{}  {}", status_text(r.status), ids.entries[ei].symbol)
+                                }
+                                None if x.id == 0 => "unused".to_string(),
+                                None => {
+                                    mismatches += 1;
+                                    "MISMATCH: no member of the set names it".to_string()
+                                }
+                            };
+                            (describe_id(x.id, x.target, &x.is), who)
+                        }
+                        None => (format!("id {}", slot.id), String::new()),
+                    };
+                    let _ = writeln!(
+                        o,
+                        "  +{:#06x}  [{k}] {:<44} {flags:<12} {who}",
+                        slot.offset, is
+                    );
+                }
+                if let Some(r) = report {
+                    for &ei in &set.members {
+                        let res = &r.entries[ei];
+                        if res.slot.is_none() {
+                            mismatches += 1;
+                            let e = &ids.entries[ei];
+                            let _ = writeln!(
+                                o,
+                                "  MISMATCH: member {} ({} {}) names no id of the set",
+                                e.symbol, e.kind, e.name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match report {
+        None => {}
+        Some(r) if r.is_ok() => {
+            let _ = writeln!(
+                o,
+                "every entry names the type its symbol says{}",
+                if r.entries.iter().any(|x| x.status == Status::Unresolved) {
+                    " (unresolved ones as resolve_btfids left them)"
+                } else {
+                    ""
+                }
+            );
+        }
+        Some(_) => {
+            let _ = writeln!(
+                o,
+                "{mismatches} MISMATCH(ES): the kernel would get wrong type ids from this .BTF_ids (module load fails, or its kfuncs/struct_ops break)"
+            );
+        }
+    }
+    o
+}

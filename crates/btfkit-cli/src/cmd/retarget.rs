@@ -1,0 +1,158 @@
+//! `btfkit retarget`: rewrite a module's plain split BTF, built against one vmlinux, as
+//! plain split BTF against another (distill over the old vmlinux, relocate onto the new
+//! one), for kernels that do not read `.BTF.base`. The module file is rewritten like
+//! `distill -o` / `--in-place` does it.
+
+use super::distill::{check_readback, run_modules, Refusal, Step, Target};
+use crate::input::{parse_checked, read_base, Input};
+use crate::report::error_text;
+use anyhow::{bail, Context, Result};
+use btfkit::elf::patch;
+use btfkit::elf::{BtfSections, ElfError};
+use btfkit::error::Section;
+use btfkit::Btf;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Rewrite module BTF built against one vmlinux as split BTF against another.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  btfkit retarget --from vmlinux-6.1.btf --to /sys/kernel/btf/vmlinux veth.ko -o veth-new.ko
+  btfkit retarget --from old.btf --to new.btf --in-place modules/
+
+The module's .BTF (split BTF over OLD_VMLINUX) is distilled over OLD_VMLINUX and relocated
+onto NEW_VMLINUX, as the kernel relocates .BTF.base at load time; the result is plain split
+BTF over NEW_VMLINUX, with no .BTF.base, for kernels that do not read .BTF.base. A module
+that already has .BTF.base is relocated from it (--from is then not needed). Every other
+section keeps its bytes and index; --in-place keeps each file's compression (-o: as OUT's
+name says); an appended module signature is dropped.
+
+Exit status: 0 retargeted, 1 a module does not relocate onto NEW_VMLINUX (every reason is
+listed; the module is left as it is), 2 usage or I/O errors and refused input.")]
+pub struct Opts {
+    /// The vmlinux BTF the modules were built against (raw, ELF, any compression).
+    #[arg(long, value_name = "OLD_VMLINUX")]
+    from: Option<PathBuf>,
+    /// The vmlinux BTF to retarget the modules onto.
+    #[arg(long, value_name = "NEW_VMLINUX")]
+    to: PathBuf,
+    /// Write the module (one input) to OUT (compressed as OUT's name says: .ko none,
+    /// .xz, .gz, .zst; else as the input).
+    #[arg(long, short = 'o', value_name = "OUT", conflicts_with = "in_place")]
+    out: Option<PathBuf>,
+    /// Rewrite the .ko files in place (atomically); directories are searched recursively.
+    #[arg(long)]
+    in_place: bool,
+    /// Match a distilled STRUCT/UNION only against a STRUCT/UNION of NEW_VMLINUX (libbpf
+    /// and the kernel match any kind of the same name).
+    #[arg(long)]
+    strict_kinds: bool,
+    /// Skip validating the inputs (forensics).
+    #[arg(long)]
+    no_validate: bool,
+    /// Module files (.ko, any compression), or directories with --in-place.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+}
+
+fn open_base(input: &Input, validate: bool) -> Result<Vec<u8>> {
+    let blobs = input.blobs()?;
+    // Validate once here; the caller parses the owned bytes again without copying.
+    parse_checked(&blobs.btf, None, Section::Btf, &input.label, validate)?;
+    Ok(blobs.btf.into_owned())
+}
+
+/// Retargets one module.
+fn retarget_module(
+    old: Option<&Btf<'_>>,
+    new: &Btf<'_>,
+    new_label: &str,
+    input: &Input,
+    opts: &Opts,
+    batch: bool,
+) -> Result<Step> {
+    let validate = !opts.no_validate;
+    let secs = match BtfSections::parse(&input.bytes) {
+        Ok(s) => s,
+        Err(ElfError::NoBtf) if batch => return Ok(Step::Skip("no .BTF section".into())),
+        Err(e) => return Err(e).context("reading the ELF sections"),
+    };
+    // The module's BTF over a distilled base: its own, or distilled over --from.
+    let (dist_base, split, how) = match &secs.base {
+        Some(b) => (
+            b.to_vec(),
+            secs.btf.to_vec(),
+            if old.is_some() {
+                "relocated from its .BTF.base; --from was not needed"
+            } else {
+                "relocated from its .BTF.base"
+            },
+        ),
+        None => {
+            let Some(old) = old else {
+                bail!("has no .BTF.base: give --from, the vmlinux BTF it was built against");
+            };
+            let split = parse_checked(&secs.btf, Some(old), Section::Btf, &input.label, validate)?;
+            let d = btfkit::distill::distill(&split)?;
+            (d.base, d.split, "distilled over --from and relocated")
+        }
+    };
+    let dist = parse_checked(
+        &dist_base,
+        None,
+        Section::BtfBase,
+        &format!("{} (distilled base)", input.label),
+        validate,
+    )?;
+    let split = parse_checked(&split, Some(&dist), Section::Btf, &input.label, validate)?;
+    let r = btfkit::relocate::relocate(
+        &split,
+        new,
+        btfkit::relocate::Options {
+            strict_kinds: opts.strict_kinds,
+        },
+    )
+    .map_err(|e| {
+        anyhow::Error::new(Refusal(format!(
+            "does not relocate onto {new_label}: {}",
+            error_text(&e, if batch { 20 } else { 0 })
+        )))
+    })?;
+    // What we write must be valid split BTF over the new base.
+    parse_checked(&r.split, Some(new), Section::Btf, &input.label, true)
+        .context("internal error: the relocated BTF is not valid over the new base")?;
+    let p = patch::set_btf(&input.bytes, &r.split, None).context("rewriting the ELF sections")?;
+    check_readback(&p.elf, &r.split, None)?;
+    let mut detail = format!(
+        "retargeted onto {new_label} ({how}): .BTF {} bytes, was {}",
+        r.split.len(),
+        secs.btf.len()
+    );
+    if !r.cross_kind.is_empty() {
+        detail.push_str(&format!(
+            "; {} distilled types matched a type of another kind (--strict-kinds refuses that)",
+            r.cross_kind.len()
+        ));
+    }
+    Ok(Step::Patched(p, detail))
+}
+
+impl Opts {
+    /// Runs the command.
+    pub fn run(self) -> Result<ExitCode> {
+        let target = Target::new(self.out.clone(), self.in_place, &self.inputs)?;
+        let validate = !self.no_validate;
+        let new_input = read_base(&self.to)?;
+        let new_bytes = open_base(&new_input, validate)?;
+        let new = Btf::parse(&new_bytes)?;
+        let old_bytes = match &self.from {
+            Some(p) => Some(open_base(&read_base(p)?, validate)?),
+            None => None,
+        };
+        let old = old_bytes.as_deref().map(Btf::parse).transpose()?;
+        let job = |input: &Input, batch: bool| {
+            retarget_module(old.as_ref(), &new, &new_input.label, input, &self, batch)
+        };
+        run_modules("retargeted", &target, &self.inputs, &job)
+    }
+}
