@@ -71,9 +71,13 @@ pub fn compress(bytes: &[u8], compression: Option<&str>) -> Result<Vec<u8>> {
     match compression {
         None => Ok(bytes.to_vec()),
         Some("xz") => {
-            let mut out = Vec::new();
-            lzma_rs::xz_compress(&mut &bytes[..], &mut out).context("xz compression")?;
-            Ok(out)
+            // As kbuild compresses modules: CRC32 check (what the kernel's own module
+            // decompressor verifies), LZMA2 at the default preset.
+            let mut opts = lzma_rust2::XzOptions::with_preset(6);
+            opts.set_check_sum_type(lzma_rust2::CheckType::Crc32);
+            let mut w = lzma_rust2::XzWriter::new(Vec::new(), opts).context("xz compression")?;
+            w.write_all(bytes).context("xz compression")?;
+            w.finish().context("xz compression")
         }
         Some("gzip") => {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
