@@ -319,7 +319,11 @@ fn module_with_btf_base_is_read_over_its_own_base() {
         with_base.to_str().expect("utf-8"),
     ]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("cannot be in a distilled base"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot be in a distilled base"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(r.stderr.lines().count(), 22, "{}", r.stderr);
 }
 
