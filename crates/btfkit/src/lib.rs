@@ -4,7 +4,7 @@
 //! - [`read`]: zero-copy [`read::Btf`] over a byte slice, base or split, either byte order.
 //! - [`validate`]: the kernel's checks of a blob at rest, every problem reported.
 //! - [`fields`]: the type-id / string-offset field visitor every algorithm uses.
-//! - [`write`]: a builder and serializer.
+//! - [`write`](mod@write): a builder and serializer.
 //! - [`distill`]: libbpf's `btf__distill_base`, byte-identical.
 //! - [`relocate`]: libbpf's `btf__relocate`, byte-identical, with a report of every failure.
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.

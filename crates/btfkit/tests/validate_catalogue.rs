@@ -193,7 +193,7 @@ fn patched(mut blob: Vec<u8>, at: usize, v: u32) -> Vec<u8> {
 
 /// Inserts `n` bytes of `fill` at blob offset `at`.
 fn inserted(mut blob: Vec<u8>, at: usize, n: usize, fill: u8) -> Vec<u8> {
-    blob.splice(at..at, std::iter::repeat(fill).take(n));
+    blob.splice(at..at, std::iter::repeat_n(fill, n));
     blob
 }
 
@@ -1644,7 +1644,7 @@ fn catalogue() {
         let errs = problems(c);
         let first = errs.first();
         let ok = first.is_some_and(|e| {
-            e.rule() == c.rule && c.id.map_or(true, |id| e.type_id() == Some(TypeId(id)))
+            e.rule() == c.rule && c.id.is_none_or(|id| e.type_id() == Some(TypeId(id)))
         });
         if !ok {
             failures.push(format!(

@@ -70,6 +70,14 @@ fn check_distilled(target: &Btf<'_>, module: &DistilledInput) -> Result<Verdict>
                         )
                     })
                     .collect();
+                // .BTF_ids: what the kernel reads through its relocation (btf_relocate_id).
+                let rs = Btf::parse_split(&r.split, target)?;
+                let ids = super::ids::check_module(&module.module.bytes, &rs, |id| {
+                    r.id_map.get(id as usize).copied()
+                })?;
+                if let Some(v) = ids_verdict(kind, ids.as_ref()) {
+                    return Ok(v);
+                }
                 let text = if hazards.is_empty() {
                     "ok".to_string()
                 } else {
@@ -96,16 +104,45 @@ fn check_distilled(target: &Btf<'_>, module: &DistilledInput) -> Result<Verdict>
     })
 }
 
+/// The verdict on a module whose `.BTF_ids` do not name their types (None: they do, or
+/// there are none).
+fn ids_verdict(kind: &str, ids: Option<&super::ids::IdsCheck>) -> Option<Verdict> {
+    let ids = ids.filter(|c| !c.problems.is_empty())?;
+    Some(Verdict {
+        ok: false,
+        text: ids.text(),
+        json: json!({
+            "ok": false,
+            "btf": kind,
+            "btf_ids": {
+                "entries": ids.entries,
+                "kfunc_set_refused": ids.kfuncs_broken,
+                "problems": ids.problems,
+            },
+        }),
+        causes: vec![BTF_IDS_CAUSE],
+    })
+}
+
+/// The cause of a refusal for stale `.BTF_ids`, kept apart in the summary.
+const BTF_IDS_CAUSE: &str = ".BTF_ids naming the wrong types";
+
 fn check_plain(target: &Btf<'_>, path: &Path) -> Result<Verdict> {
     let input = Input::read(path)?;
     let blobs = input.blobs()?;
     let verdict = match parse_checked(&blobs.btf, Some(target), Section::Btf, &input.label, true) {
-        Ok(_) => Verdict {
-            ok: true,
-            text: "ok (plain split BTF, valid over the target)".to_string(),
-            json: json!({"ok": true, "btf": "split"}),
-            causes: Vec::new(),
-        },
+        Ok(btf) => {
+            let ids = super::ids::check_module(&input.bytes, &btf, Some)?;
+            match ids_verdict("split", ids.as_ref()) {
+                Some(v) => v,
+                None => Verdict {
+                    ok: true,
+                    text: "ok (plain split BTF, valid over the target)".to_string(),
+                    json: json!({"ok": true, "btf": "split"}),
+                    causes: Vec::new(),
+                },
+            }
+        }
         Err(inv) => {
             let wrong_base = inv
                 .errors
@@ -221,7 +258,11 @@ impl Opts {
             }
         }
         let ok = verdicts.len() - refused - errors;
-        let mut top: Vec<(&&str, &usize)> = causes.iter().collect();
+        let stale_ids = causes.get(BTF_IDS_CAUSE).copied().unwrap_or(0);
+        let mut top: Vec<(&&str, &usize)> = causes
+            .iter()
+            .filter(|(c, _)| **c != BTF_IDS_CAUSE)
+            .collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         if self.json {
             let doc = json!({
@@ -252,6 +293,11 @@ impl Opts {
                     format!(" (distilled types failing: {})", top.join(", "))
                 }
             )?;
+            if stale_ids > 0 {
+                outln!(
+                    "{stale_ids} of them because their .BTF_ids name the wrong types (`btfkit ids` shows them; `btfkit distill -o/--in-place` and `retarget` rewrite them)"
+                )?;
+            }
         }
         Ok(if errors > 0 {
             ExitCode::from(2)

@@ -11,6 +11,7 @@
 use crate::input::{compress, expand, parse_checked, read_base, stem, Input};
 use crate::output::{write_all_atomic, Staged};
 use anyhow::{bail, Context, Result};
+use btfkit::elf::btf_ids;
 use btfkit::elf::patch::{self, Patched};
 use btfkit::elf::{BtfSections, ElfError, ModuleSignature};
 use btfkit::error::Section;
@@ -35,6 +36,12 @@ file's compression; -o OUT compresses as OUT's name says (.ko: none, .ko.xz, .ko
 .ko.zst), or as the input was for other names. A module signature appended to the input is
 dropped (it would no longer match): re-sign the module if the kernel enforces signatures.
 Modules that already have .BTF.base, or have no .BTF, are left as they are in a tree.
+
+A module's .BTF_ids (the type ids of its kfunc sets and BTF_ID_LISTs, which the kernel
+reads in the module's id space) are rewritten in the same patch, sets re-sorted as
+resolve_btfids leaves them; the vmlinux types they name are kept like referenced ones. A
+module whose .BTF_ids name a vmlinux function, or do not match its .BTF to begin with, is
+refused and left as it is (`btfkit ids` lists the entries).
 
 Exit status: 0 when every module was distilled, 1 when one failed, 2 on usage or I/O errors.")]
 pub struct Opts {
@@ -87,21 +94,37 @@ struct Outcome {
     bytes_in: usize,
     split_out: usize,
     base_out: usize,
+    btf_ids: bool,
 }
 
+/// What the raw outputs of a module with `.BTF_ids` cannot do.
+const RAW_BTF_IDS_NOTE: &str = "has .BTF_ids: the raw outputs keep the vmlinux types its \
+     entries name, but only -o/--in-place rewrites the ids themselves (a module given this \
+     .BTF and .BTF.base with its old .BTF_ids fails to load)";
+
+/// Distills one input to raw outputs; `bool`: it is a module with `.BTF_ids`, whose
+/// named vmlinux types were kept (as `-o` keeps them).
 fn distill_one(
     base: &Btf<'_>,
     path: &Path,
     validate: bool,
-) -> Result<(btfkit::distill::Distilled, usize)> {
+) -> Result<(btfkit::distill::Distilled, usize, bool)> {
     let input = Input::read(path)?;
     let blobs = input.blobs()?;
     if blobs.dist_base.is_some() {
         bail!("already has a .BTF.base (it is distilled)");
     }
     let split = parse_checked(&blobs.btf, Some(base), Section::Btf, &input.label, validate)?;
-    let d = btfkit::distill::distill(&split)?;
-    Ok((d, blobs.btf.len()))
+    let ids = if btfkit::elf::is_elf(&input.bytes) {
+        super::ids::read_for_rewrite(&input.bytes, &split)?
+    } else {
+        None
+    };
+    let d = match &ids {
+        Some(ids) => distill_with_btf_ids(&split, ids)?.0,
+        None => btfkit::distill::distill(&split)?,
+    };
+    Ok((d, blobs.btf.len(), ids.is_some()))
 }
 
 impl Opts {
@@ -127,9 +150,12 @@ impl Opts {
             if self.inputs.len() != 1 || self.inputs[0].is_dir() {
                 bail!("--out-base/--out-split take exactly one input file; use --out-dir for many");
             }
-            let (d, _) = distill_one(&base, &self.inputs[0], !self.no_validate)
+            let (d, _, btf_ids) = distill_one(&base, &self.inputs[0], !self.no_validate)
                 .with_context(|| format!("distilling {}", self.inputs[0].display()))?;
             write_all_atomic(&[(out_base, &d.base), (out_split, &d.split)])?;
+            if btf_ids {
+                eprintln!("{}: {RAW_BTF_IDS_NOTE}", self.inputs[0].display());
+            }
             eprintln!(
                 "{}: {} types in the distilled base ({} bytes), {} base types copied into the split ({} bytes)",
                 self.inputs[0].display(),
@@ -175,7 +201,7 @@ impl Opts {
         let results: Vec<(PathBuf, Result<Outcome>)> = files
             .par_iter()
             .map(|path| {
-                let r = distill_one(base, path, validate).and_then(|(d, bytes_in)| {
+                let r = distill_one(base, path, validate).and_then(|(d, bytes_in, btf_ids)| {
                     let s = stem(path);
                     let split_path = out_dir.join(format!("{s}.btf"));
                     let base_path = out_dir.join(format!("{s}.btf.base"));
@@ -184,6 +210,7 @@ impl Opts {
                         bytes_in,
                         split_out: d.split.len(),
                         base_out: d.base.len(),
+                        btf_ids,
                     })
                 });
                 bar.inc(1);
@@ -198,6 +225,9 @@ impl Opts {
             match r {
                 Ok(o) => {
                     ok += 1;
+                    if o.btf_ids {
+                        eprintln!("{}: {RAW_BTF_IDS_NOTE}", path.display());
+                    }
                     bytes_in += o.bytes_in;
                     split_out += o.split_out;
                     base_out += o.base_out;
@@ -238,19 +268,54 @@ fn distill_module(base: &Btf<'_>, input: &Input, validate: bool, batch: bool) ->
         );
     }
     let split = parse_checked(&secs.btf, Some(base), Section::Btf, &input.label, validate)?;
-    let d = btfkit::distill::distill(&split)?;
-    let p = patch::set_btf(&input.bytes, &d.split, Some(&d.base))
+    // .BTF_ids (kfunc sets, BTF_ID_LISTs) hold ids of the old id space: rewritten in the
+    // same patch, keeping the vmlinux types they name, or the module fails to load.
+    let Some(ids) = super::ids::read_for_rewrite(&input.bytes, &split)? else {
+        let d = btfkit::distill::distill(&split)?;
+        let p = patch::set_btf(&input.bytes, &d.split, Some(&d.base))
+            .context("rewriting the ELF sections")?;
+        check_readback(&p.elf, &d.split, Some(&d.base))?;
+        return Ok(Step::Patched(p, distill_detail(&d, secs.btf.len())));
+    };
+    let roots = ids.roots(&split).len();
+    let (d, section) = distill_with_btf_ids(&split, &ids)?;
+    let mut edits = patch::Patch::new();
+    edits
+        .set(".BTF", &d.split)
+        .set(".BTF.base", &d.base)
+        .replace(btf_ids::SECTION, &section);
+    let p = edits
+        .apply(&input.bytes)
         .context("rewriting the ELF sections")?;
     check_readback(&p.elf, &d.split, Some(&d.base))?;
-    let detail = format!(
-        "distilled: {} types in .BTF.base ({} bytes), {} base types copied into .BTF ({} bytes, was {})",
+    let db = Btf::parse(&d.base)?;
+    let ds = Btf::parse_split(&d.split, &db)?;
+    super::ids::check_rewritten(&p.elf, &section, &ds, Some)?;
+    let detail = distill_detail(&d, secs.btf.len()) + &super::ids::rewrite_note(&ids, roots);
+    Ok(Step::Patched(p, detail))
+}
+
+/// [`btf_ids::distill`]: distills keeping the vmlinux types `.BTF_ids` name, and
+/// rewrites it. An entry a distilled base cannot express (a vmlinux FUNC) is a refusal
+/// naming it.
+pub(crate) fn distill_with_btf_ids(
+    split: &Btf<'_>,
+    ids: &btf_ids::BtfIds,
+) -> Result<(btfkit::distill::Distilled, Vec<u8>)> {
+    btf_ids::distill(split, ids).map_err(|e| match e {
+        btf_ids::BtfIdsError::Distill(e) => anyhow::Error::new(Refusal(e.to_string())),
+        e => anyhow::Error::new(e),
+    })
+}
+
+fn distill_detail(d: &btfkit::distill::Distilled, was: usize) -> String {
+    format!(
+        "distilled: {} types in .BTF.base ({} bytes), {} base types copied into .BTF ({} bytes, was {was})",
         d.base_types,
         d.base.len(),
         d.copied_types,
         d.split.len(),
-        secs.btf.len()
-    );
-    Ok(Step::Patched(p, detail))
+    )
 }
 
 // ---------------------------------------------------------------------------------------

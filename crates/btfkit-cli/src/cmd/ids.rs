@@ -356,3 +356,145 @@ fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> Str
     }
     o
 }
+
+// ---------------------------------------------------------------------------------------
+// For the commands that rewrite modules (`distill -o/--in-place`, `retarget`) and `check`.
+
+/// The first `n` problems of a report, joined, with a count of the rest.
+pub(crate) fn problems_text(ids: &BtfIds, report: &Report, n: usize) -> String {
+    let p = report.problems(ids);
+    let mut text = p.iter().take(n).cloned().collect::<Vec<_>>().join("; ");
+    if p.len() > n {
+        let _ = write!(text, "; and {} more", p.len() - n);
+    }
+    text
+}
+
+/// The `.BTF_ids` of a module about to be rewritten (None when it has none), checked
+/// against `btf`, the module's BTF in the id space its ids are in. A module whose
+/// `.BTF_ids` already do not name the types their symbols say is refused: rewriting
+/// would carry the wrong ids over (`btfkit ids` shows them).
+pub(crate) fn read_for_rewrite(elf: &[u8], btf: &Btf<'_>) -> Result<Option<BtfIds>> {
+    let Some(ids) = BtfIds::parse(elf).context("reading .BTF_ids")? else {
+        return Ok(None);
+    };
+    let report = ids.resolve(btf);
+    if !report.is_ok() {
+        return Err(super::distill::Refusal(format!(
+            "its .BTF_ids do not match its .BTF even before rewriting ({}); `btfkit ids` lists every entry",
+            problems_text(&ids, &report, 3)
+        ))
+        .into());
+    }
+    Ok(Some(ids))
+}
+
+/// Checks a rewritten module: its `.BTF_ids` read back as `section`, and every entry
+/// names (through `map`, into `btf`) what its symbol says, every set sorted.
+pub(crate) fn check_rewritten(
+    elf: &[u8],
+    section: &[u8],
+    btf: &Btf<'_>,
+    map: impl Fn(u32) -> Option<u32>,
+) -> Result<()> {
+    let ids = BtfIds::parse(elf)
+        .context("reading back the rewritten .BTF_ids")?
+        .context("internal error: the rewritten module lost its .BTF_ids")?;
+    if ids.data != section {
+        bail!("internal error: the rewritten .BTF_ids do not read back as written");
+    }
+    let report = ids.resolve_mapped(btf, map);
+    if !report.is_ok() {
+        bail!(
+            "internal error: the rewritten .BTF_ids do not name their types: {}",
+            problems_text(&ids, &report, 5)
+        );
+    }
+    Ok(())
+}
+
+/// A one-line account of a rewrite, for the command's detail line.
+pub(crate) fn rewrite_note(ids: &BtfIds, kept: usize) -> String {
+    let mut s = format!(
+        "; .BTF_ids: {} entries rewritten, {} sets re-sorted",
+        ids.entries.len(),
+        ids.sets.len()
+    );
+    if kept > 0 {
+        let _ = write!(s, ", {kept} of their ids name vmlinux types");
+    }
+    s
+}
+
+/// What `check` found in a module's `.BTF_ids`.
+pub(crate) struct IdsCheck {
+    /// Entries.
+    pub entries: usize,
+    /// One line per problem (empty: every entry names its type).
+    pub problems: Vec<String>,
+    /// A kfunc set holds an id that is not one of its functions: the kernel refuses
+    /// the set (`register_btf_kfunc_id_set` fails), so the module's init fails.
+    pub kfuncs_broken: bool,
+}
+
+impl IdsCheck {
+    /// The verdict text for a module with problems.
+    pub fn text(&self) -> String {
+        let mut t = if self.kfuncs_broken {
+            "would fail to load: its .BTF_ids do not name their types on the target (the kernel \
+             refuses its kfunc set: insmod fails with EINVAL): "
+                .to_string()
+        } else {
+            "would be refused: its .BTF_ids name the wrong types on the target (its BPF \
+             interfaces break): "
+                .to_string()
+        };
+        let n = 3;
+        t.push_str(
+            &self
+                .problems
+                .iter()
+                .take(n)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        if self.problems.len() > n {
+            let _ = write!(
+                t,
+                "; and {} more (`btfkit ids` lists them)",
+                self.problems.len() - n
+            );
+        }
+        t
+    }
+}
+
+/// For `check`: the `.BTF_ids` of the module in `elf` (None when it has none), judged in
+/// `btf` (the module's BTF as the target kernel will see it) through `map`.
+pub(crate) fn check_module(
+    elf: &[u8],
+    btf: &Btf<'_>,
+    map: impl Fn(u32) -> Option<u32>,
+) -> Result<Option<IdsCheck>> {
+    if !is_elf(elf) {
+        return Ok(None);
+    }
+    let Some(ids) = BtfIds::parse(elf).context("reading .BTF_ids")? else {
+        return Ok(None);
+    };
+    let report = ids.resolve_mapped(btf, map);
+    let kfuncs_broken = ids.sets.iter().zip(&report.sets).any(|(set, r)| {
+        set.is_kfuncs()
+            && r.slots.iter().any(|s| {
+                s.id != 0
+                    && (s.member.is_none()
+                        || s.is.as_ref().map(|n| n.kind) != Some(btfkit::Kind::FUNC))
+            })
+    });
+    Ok(Some(IdsCheck {
+        entries: ids.entries.len(),
+        problems: report.problems(&ids),
+        kfuncs_broken,
+    }))
+}

@@ -3,11 +3,11 @@
 //! one), for kernels that do not read `.BTF.base`. The module file is rewritten like
 //! `distill -o` / `--in-place` does it.
 
-use super::distill::{check_readback, run_modules, Refusal, Step, Target};
+use super::distill::{check_readback, distill_with_btf_ids, run_modules, Refusal, Step, Target};
 use crate::input::{parse_checked, read_base, Input};
 use crate::report::error_text;
 use anyhow::{bail, Context, Result};
-use btfkit::elf::patch;
+use btfkit::elf::{btf_ids, patch};
 use btfkit::elf::{BtfSections, ElfError};
 use btfkit::error::Section;
 use btfkit::Btf;
@@ -25,7 +25,8 @@ onto NEW_VMLINUX, as the kernel relocates .BTF.base at load time; the result is 
 BTF over NEW_VMLINUX, with no .BTF.base, for kernels that do not read .BTF.base. A module
 that already has .BTF.base is relocated from it (--from is then not needed). Every other
 section keeps its bytes and index; --in-place keeps each file's compression (-o: as OUT's
-name says); an appended module signature is dropped.
+name says); an appended module signature is dropped. The module's .BTF_ids (kfunc sets,
+BTF_ID_LISTs) are rewritten into NEW_VMLINUX's id space and their sets re-sorted.
 
 Exit status: 0 retargeted, 1 a module does not relocate onto NEW_VMLINUX (every reason is
 listed; the module is left as it is), 2 usage or I/O errors and refused input.")]
@@ -77,8 +78,10 @@ fn retarget_module(
         Err(ElfError::NoBtf) if batch => return Ok(Step::Skip("no .BTF section".into())),
         Err(e) => return Err(e).context("reading the ELF sections"),
     };
-    // The module's BTF over a distilled base: its own, or distilled over --from.
-    let (dist_base, split, how) = match &secs.base {
+    // The module's BTF over a distilled base: its own, or distilled over --from (keeping
+    // the vmlinux types its .BTF_ids name). `ids`: its .BTF_ids, checked in the id space
+    // they are in; `dist_map`: from that space to the distilled one (None: the same).
+    let (dist_base, split, how, ids, dist_map) = match &secs.base {
         Some(b) => (
             b.to_vec(),
             secs.btf.to_vec(),
@@ -87,14 +90,32 @@ fn retarget_module(
             } else {
                 "relocated from its .BTF.base"
             },
+            None,
+            None,
         ),
         None => {
             let Some(old) = old else {
                 bail!("has no .BTF.base: give --from, the vmlinux BTF it was built against");
             };
             let split = parse_checked(&secs.btf, Some(old), Section::Btf, &input.label, validate)?;
-            let d = btfkit::distill::distill(&split)?;
-            (d.base, d.split, "distilled over --from and relocated")
+            match super::ids::read_for_rewrite(&input.bytes, &split)? {
+                None => {
+                    let d = btfkit::distill::distill(&split)?;
+                    (
+                        d.base,
+                        d.split,
+                        "distilled over --from and relocated",
+                        None,
+                        None,
+                    )
+                }
+                Some(ids) => {
+                    let (d, _) = distill_with_btf_ids(&split, &ids)?;
+                    let roots = ids.roots(&split).len();
+                    let how = "distilled over --from and relocated";
+                    (d.base, d.split, how, Some((ids, roots)), Some(d.id_map))
+                }
+            }
         }
     };
     let dist = parse_checked(
@@ -105,6 +126,13 @@ fn retarget_module(
         validate,
     )?;
     let split = parse_checked(&split, Some(&dist), Section::Btf, &input.label, validate)?;
+    let ids = match ids {
+        Some(x) => Some(x),
+        None if secs.base.is_some() => {
+            super::ids::read_for_rewrite(&input.bytes, &split)?.map(|ids| (ids, 0))
+        }
+        None => None,
+    };
     let r = btfkit::relocate::relocate(
         &split,
         new,
@@ -121,10 +149,37 @@ fn retarget_module(
     // What we write must be valid split BTF over the new base.
     parse_checked(&r.split, Some(new), Section::Btf, &input.label, true)
         .context("internal error: the relocated BTF is not valid over the new base")?;
-    let p = patch::set_btf(&input.bytes, &r.split, None).context("rewriting the ELF sections")?;
+    let (p, note) = match &ids {
+        None => (
+            patch::set_btf(&input.bytes, &r.split, None).context("rewriting the ELF sections")?,
+            String::new(),
+        ),
+        Some((ids, kept)) => {
+            // Old id -> distilled id -> id over the new vmlinux.
+            let map = |old: u32| {
+                let dist = match &dist_map {
+                    Some(m) => m.get(btfkit::TypeId(old))?.0,
+                    None => old,
+                };
+                r.id_map.get(dist as usize).copied()
+            };
+            let section = ids.rewrite(map).context("rewriting .BTF_ids")?;
+            let mut edits = patch::Patch::new();
+            edits
+                .set(".BTF", &r.split)
+                .remove(".BTF.base")
+                .replace(btf_ids::SECTION, &section);
+            let p = edits
+                .apply(&input.bytes)
+                .context("rewriting the ELF sections")?;
+            let rs = Btf::parse_split(&r.split, new)?;
+            super::ids::check_rewritten(&p.elf, &section, &rs, Some)?;
+            (p, super::ids::rewrite_note(ids, *kept))
+        }
+    };
     check_readback(&p.elf, &r.split, None)?;
     let mut detail = format!(
-        "retargeted onto {new_label} ({how}): .BTF {} bytes, was {}",
+        "retargeted onto {new_label} ({how}): .BTF {} bytes, was {}{note}",
         r.split.len(),
         secs.btf.len()
     );

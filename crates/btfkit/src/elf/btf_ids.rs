@@ -40,7 +40,7 @@
 //! `resolve_btfids` does (stable, so pairs with equal ids keep their order and flags).
 //! Zero words (unresolved entries, `BTF_ID_UNUSED`) stay zero; set headers (`cnt`,
 //! `flags`) and pair flags are not touched; the section keeps its size.
-//! [`distill`] distills a module's BTF keeping every base type an entry names and
+//! [`fn@distill`] distills a module's BTF keeping every base type an entry names and
 //! returns the rewritten section with it.
 
 use crate::distill::{self, DistillError, Distilled, Root};
