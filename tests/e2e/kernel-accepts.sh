@@ -41,7 +41,7 @@ cpu="max"
 # VM, from a 124-byte .BTF (nls_utf8) to an 18 KB one (overlay). Their dependencies (none for
 # these) are rewritten and checked the same way and loaded first.
 # shellcheck disable=SC2206
-MODULES=(${BTFKIT_E2E_MODULES-dummy veth tun loop binfmt_misc nls_utf8 overlay})
+MODULES=(${BTFKIT_E2E_MODULES-dummy veth tun loop binfmt_misc nls_utf8 overlay tcp_bbr tcp_dctcp fou nf_conntrack nf_nat nf_flow_table xfrm_interface})
 # Negative controls, MODULE:MODE[:OTHER], made from the module as btfkit rewrote it. A name
 # loads once per boot: a control whose module is already loaded goes to another boot.
 #   resize         a struct the module embeds by value has another size in .BTF.base
@@ -56,7 +56,7 @@ MODULES=(${BTFKIT_E2E_MODULES-dummy veth tun loop binfmt_misc nls_utf8 overlay})
 #                  then only the byte comparison sees it
 #                  -> differs: /sys/kernel/btf/NAME absent or not the expected relocation
 # shellcheck disable=SC2206
-CONTROLS=(${BTFKIT_E2E_CONTROLS-ifb:resize nlmon:rename vrf:foreign-base:veth nf_dup_ipv4:drop-base})
+CONTROLS=(${BTFKIT_E2E_CONTROLS-ifb:resize nlmon:rename vrf:foreign-base:veth nf_dup_ipv4:drop-base tcp_bbr:stale-btf-ids tcp_dctcp:stale-btf-ids fou:stale-btf-ids nf_conntrack:stale-btf-ids xfrm_interface:stale-btf-ids})
 
 t0=$SECONDS
 say() { printf '\n== %s  [%ss]\n' "$*" "$((SECONDS - t0))"; }
