@@ -7,10 +7,10 @@
 #![allow(dead_code)]
 
 use btfkit::distill::distill;
-use btfkit::elf::btf_ids::{self, BtfIds, SetKind};
+use btfkit::elf::btf_ids::{self, BtfIds};
 use btfkit::elf::Patch;
 use btfkit::write::Builder;
-use btfkit::{raw, Btf, Endian, Kind};
+use btfkit::{raw, Btf, Endian};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

@@ -6,7 +6,7 @@
 use btfkit::distill::{distill, DistillError};
 use btfkit::elf::btf_ids::{self, BtfIds, BtfIdsError, EntryKind, SetKind, Status};
 use btfkit::write::Builder;
-use btfkit::{raw, Btf, Endian, Kind, TypeId};
+use btfkit::{raw, Btf, Kind, TypeId};
 
 // ---------------------------------------------------------------------------------------
 // A tiny ELF writer: ET_REL with .text, .BTF_ids, .symtab, .strtab, .shstrtab.

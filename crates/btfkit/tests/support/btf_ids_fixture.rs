@@ -8,7 +8,7 @@
 
 use btfkit::elf::btf_ids::SetKind;
 use btfkit::write::Builder;
-use btfkit::{raw, Btf, Endian, Kind, TypeId};
+use btfkit::{raw, Btf, Endian, Kind};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Class {
