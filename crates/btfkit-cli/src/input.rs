@@ -230,6 +230,41 @@ pub fn read_base(path: &Path) -> Result<Input> {
     Input::read(path).with_context(|| format!("reading base {}", path.display()))
 }
 
+/// A base (vmlinux) BTF named on the command line: raw BTF or a vmlinux ELF, any
+/// compression. Its `.BTF` is kept as owned bytes, so one parse serves every module.
+pub struct BaseFile {
+    /// The name to show the user.
+    pub label: String,
+    btf: Vec<u8>,
+}
+
+impl BaseFile {
+    /// Reads and decompresses `path`, and takes the `.BTF` of an ELF file.
+    pub fn read(path: &Path) -> Result<BaseFile> {
+        let input = read_base(path)?;
+        let btf = if is_elf(&input.bytes) {
+            input.blobs()?.btf.into_owned()
+        } else {
+            input.bytes
+        };
+        Ok(BaseFile {
+            label: input.label,
+            btf,
+        })
+    }
+
+    /// Parses it, validating unless told not to.
+    pub fn parse(&self, validate: bool) -> Result<Btf<'_>> {
+        Ok(parse_checked(
+            &self.btf,
+            None,
+            Section::Btf,
+            &self.label,
+            validate,
+        )?)
+    }
+}
+
 /// Opens `input` as the user expects and calls `f` with the resulting BTF: split over
 /// `--base` (or the sysfs vmlinux, or the module's own `.BTF.base`), or standalone.
 pub fn with_btf<R>(
@@ -255,15 +290,8 @@ pub fn with_btf<R>(
             return f(&split);
         };
         // Relocate onto --base first, as libbpf's btf_parse_elf does.
-        let base_input = read_base(&bp)?;
-        let base_blobs = base_input.blobs()?;
-        let base = parse_checked(
-            &base_blobs.btf,
-            None,
-            Section::Btf,
-            &base_input.label,
-            validate,
-        )?;
+        let base_input = BaseFile::read(&bp)?;
+        let base = base_input.parse(validate)?;
         let relocated =
             btfkit::relocate::relocate(&split, &base, Default::default()).map_err(|e| {
                 anyhow::anyhow!(
@@ -285,15 +313,8 @@ pub fn with_btf<R>(
 
     match base_path {
         Some(bp) => {
-            let base_input = read_base(&bp)?;
-            let base_blobs = base_input.blobs()?;
-            let base = parse_checked(
-                &base_blobs.btf,
-                None,
-                Section::Btf,
-                &base_input.label,
-                validate,
-            )?;
+            let base_input = BaseFile::read(&bp)?;
+            let base = base_input.parse(validate)?;
             let btf = parse_checked(
                 &blobs.btf,
                 Some(&base),

@@ -2,7 +2,7 @@
 //! BTF? Validation as the kernel does it at module load, then relocation of the
 //! distilled base (or, for plain split BTF, a check that it belongs to TARGET).
 
-use crate::input::{expand, parse_checked, read_base, DistilledInput, Input};
+use crate::input::{expand, parse_checked, BaseFile, DistilledInput, Input};
 use crate::report::{cause, error_text, failure_json};
 use anyhow::Result;
 use btfkit::error::Section;
@@ -204,9 +204,8 @@ fn check_one(target: &Btf<'_>, path: &Path) -> Result<Verdict> {
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> Result<ExitCode> {
-        let base_input = read_base(&self.base)?;
-        let base_blobs = base_input.blobs()?;
-        let target = parse_checked(&base_blobs.btf, None, Section::Btf, &base_input.label, true)?;
+        let base_input = BaseFile::read(&self.base)?;
+        let target = base_input.parse(true)?;
         // Build the name index once, before the parallel part.
         let _ = target.find_by_name(b"int");
         let files = expand(&self.inputs)?;

@@ -8,7 +8,7 @@
 //! [`btfkit::elf::patch`], compress it back the same way and replace the target
 //! atomically; one file, or a tree in parallel with a progress bar and a summary.
 
-use crate::input::{compress, expand, parse_checked, read_base, stem, Input};
+use crate::input::{compress, expand, parse_checked, stem, BaseFile, Input};
 use crate::output::{write_all_atomic, Staged};
 use anyhow::{bail, Context, Result};
 use btfkit::elf::btf_ids;
@@ -130,15 +130,8 @@ fn distill_one(
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> Result<ExitCode> {
-        let base_input = read_base(&self.base)?;
-        let base_blobs = base_input.blobs()?;
-        let base = parse_checked(
-            &base_blobs.btf,
-            None,
-            Section::Btf,
-            &base_input.label,
-            !self.no_validate,
-        )?;
+        let base_input = BaseFile::read(&self.base)?;
+        let base = base_input.parse(!self.no_validate)?;
 
         if self.out.is_some() || self.in_place {
             let target = Target::new(self.out.clone(), self.in_place, &self.inputs)?;

@@ -2,7 +2,7 @@
 //! for kfunc sets, struct_ops and `BTF_ID_LIST`s) and what each id is in the module's
 //! BTF, flagging every id that does not name the type its symbol says.
 
-use crate::input::{parse_checked, read_base, Input};
+use crate::input::{parse_checked, BaseFile, Input};
 use crate::report::error_text;
 use anyhow::{bail, Context, Result};
 use btfkit::elf::btf_ids::{describe_id, BtfIds, Report, Status};
@@ -95,15 +95,8 @@ impl Opts {
                 };
                 return finish(&input.label, &ids, judge);
             };
-            let base_input = read_base(bp)?;
-            let base_blobs = base_input.blobs()?;
-            let base = parse_checked(
-                &base_blobs.btf,
-                None,
-                Section::Btf,
-                &base_input.label,
-                validate,
-            )?;
+            let base_input = BaseFile::read(bp)?;
+            let base = base_input.parse(validate)?;
             let relocated =
                 btfkit::relocate::relocate(&split, &base, Default::default()).map_err(|e| {
                     anyhow::anyhow!(
@@ -143,15 +136,8 @@ impl Opts {
             );
             return Ok(ExitCode::SUCCESS);
         };
-        let base_input = read_base(&bp)?;
-        let base_blobs = base_input.blobs()?;
-        let base = parse_checked(
-            &base_blobs.btf,
-            None,
-            Section::Btf,
-            &base_input.label,
-            validate,
-        )?;
+        let base_input = BaseFile::read(&bp)?;
+        let base = base_input.parse(validate)?;
         let split = parse_checked(
             &blobs.btf,
             Some(&base),

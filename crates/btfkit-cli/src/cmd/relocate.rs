@@ -1,11 +1,10 @@
 //! `btfkit relocate`: rewrite a module's split BTF from its distilled base onto a real
 //! vmlinux BTF (what the kernel does at module load), with an id map on request.
 
-use crate::input::{parse_checked, read_base, DistilledInput};
+use crate::input::{BaseFile, DistilledInput};
 use crate::output::write_all_atomic;
 use crate::report::error_text;
 use anyhow::{Context, Result};
-use btfkit::error::Section;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,15 +45,8 @@ impl Opts {
     /// Runs the command.
     pub fn run(self) -> Result<ExitCode> {
         let validate = !self.no_validate;
-        let base_input = read_base(&self.base)?;
-        let base_blobs = base_input.blobs()?;
-        let base = parse_checked(
-            &base_blobs.btf,
-            None,
-            Section::Btf,
-            &base_input.label,
-            validate,
-        )?;
+        let base_input = BaseFile::read(&self.base)?;
+        let base = base_input.parse(validate)?;
         let module = DistilledInput::read(&self.input, self.dist_base.as_deref())?;
         let opts = btfkit::relocate::Options {
             strict_kinds: self.strict_kinds,

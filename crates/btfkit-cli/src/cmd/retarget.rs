@@ -4,7 +4,7 @@
 //! `distill -o` / `--in-place` does it.
 
 use super::distill::{check_readback, distill_with_btf_ids, run_modules, Refusal, Step, Target};
-use crate::input::{parse_checked, read_base, Input};
+use crate::input::{parse_checked, BaseFile, Input};
 use crate::report::error_text;
 use anyhow::{bail, Context, Result};
 use btfkit::elf::{btf_ids, patch};
@@ -54,13 +54,6 @@ pub struct Opts {
     /// Module files (.ko, any compression), or directories with --in-place.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-}
-
-fn open_base(input: &Input, validate: bool) -> Result<Vec<u8>> {
-    let blobs = input.blobs()?;
-    // Validate once here; the caller parses the owned bytes again without copying.
-    parse_checked(&blobs.btf, None, Section::Btf, &input.label, validate)?;
-    Ok(blobs.btf.into_owned())
 }
 
 /// Retargets one module.
@@ -197,16 +190,12 @@ impl Opts {
     pub fn run(self) -> Result<ExitCode> {
         let target = Target::new(self.out.clone(), self.in_place, &self.inputs)?;
         let validate = !self.no_validate;
-        let new_input = read_base(&self.to)?;
-        let new_bytes = open_base(&new_input, validate)?;
-        let new = Btf::parse(&new_bytes)?;
-        let old_bytes = match &self.from {
-            Some(p) => Some(open_base(&read_base(p)?, validate)?),
-            None => None,
-        };
-        let old = old_bytes.as_deref().map(Btf::parse).transpose()?;
+        let new_file = BaseFile::read(&self.to)?;
+        let new = new_file.parse(validate)?;
+        let old_file = self.from.as_deref().map(BaseFile::read).transpose()?;
+        let old = old_file.as_ref().map(|f| f.parse(validate)).transpose()?;
         let job = |input: &Input, batch: bool| {
-            retarget_module(old.as_ref(), &new, &new_input.label, input, &self, batch)
+            retarget_module(old.as_ref(), &new, &new_file.label, input, &self, batch)
         };
         run_modules("retargeted", &target, &self.inputs, &job)
     }
