@@ -292,6 +292,51 @@ fn bit(bits: &[u64], i: usize) -> bool {
     bits.get(i >> 6).is_some_and(|w| w >> (i & 63) & 1 != 0)
 }
 
+/// A memo table over a large index space (base type ids, base string offsets) of which
+/// a split blob touches little: a directory of chunks allocated on first write, so the
+/// cost is proportional to what is touched, not to the size of the base. Unset entries
+/// read as 0.
+struct Sparse {
+    /// Per chunk of `1 << SPARSE_SHIFT` indexes: 1 + its chunk number in `pool`, or 0.
+    dir: Vec<u32>,
+    pool: Vec<u64>,
+}
+
+const SPARSE_SHIFT: u32 = 5;
+const SPARSE_MASK: usize = (1 << SPARSE_SHIFT) - 1;
+
+impl Sparse {
+    fn new() -> Self {
+        Sparse {
+            dir: Vec::new(),
+            pool: Vec::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize) -> u64 {
+        match self.dir.get(i >> SPARSE_SHIFT) {
+            Some(&c) if c != 0 => self.pool[((c - 1) as usize) << SPARSE_SHIFT | (i & SPARSE_MASK)],
+            _ => 0,
+        }
+    }
+
+    /// The entry at `i`, created (0) if needed; `len` bounds the index space.
+    #[inline]
+    fn entry(&mut self, i: usize, len: usize) -> &mut u64 {
+        if self.dir.is_empty() {
+            self.dir = vec![0; (len >> SPARSE_SHIFT) + 1];
+        }
+        let d = &mut self.dir[i >> SPARSE_SHIFT];
+        if *d == 0 {
+            self.pool.resize(self.pool.len() + (1 << SPARSE_SHIFT), 0);
+            *d = (self.pool.len() >> SPARSE_SHIFT) as u32;
+        }
+        let c = (*d - 1) as usize;
+        &mut self.pool[c << SPARSE_SHIFT | (i & SPARSE_MASK)]
+    }
+}
+
 /// `btf_name_valid_section`: printable characters only (first byte non-NUL).
 fn check_section_name(s: &[u8]) -> Result<(), BadName> {
     let lim = s.len().min(KSYM_NAME_LEN + 1);
@@ -508,6 +553,31 @@ enum Req {
 const MEMO_DONE: u64 = 1 << 63;
 const MEMO_SOME: u64 = 1 << 62;
 
+/// A memoized `btf_type_id_size` result of a base type.
+#[inline(always)]
+fn memo_decode(m: u64) -> Option<(u32, u32)> {
+    (m & MEMO_SOME != 0).then_some((((m >> 32) & 0x3fff_ffff) as u32, m as u32))
+}
+
+/// The memo entry of a `btf_type_id_size` result of a base type.
+fn memo_encode(r: Option<(u32, u32)>) -> u64 {
+    MEMO_DONE
+        | r.map_or(0, |(id, size)| {
+            MEMO_SOME | (u64::from(id & 0x3fff_ffff) << 32) | u64::from(size)
+        })
+}
+
+/// What the validator keeps per own type, together for locality.
+#[derive(Clone, Copy, Default)]
+struct Ent {
+    /// Record offset in the type section.
+    off: u32,
+    /// The kernel's resolved id (for an ARRAY: its resolved size).
+    res: u32,
+    /// Kind (low byte), resolve state and flags (high byte).
+    ks: u16,
+}
+
 struct Validator<'a, 'd, O> {
     btf: &'a Btf<'d>,
     errs: Vec<Error>,
@@ -516,23 +586,17 @@ struct Validator<'a, 'd, O> {
     strs: StrView<'d>,
     /// The type section.
     types: &'d [u8],
-    /// Per own type: record offset in the type section, `size`/`type` word, kind,
-    /// resolve state (and flags), and the kernel's resolved id (for an ARRAY: its
-    /// resolved size).
-    off: Vec<u32>,
-    st: Vec<u32>,
-    /// Kind (low byte), resolve state and flags (high byte).
-    ks: Vec<u16>,
-    res: Vec<u32>,
+    /// Per own type: record offset, kind, resolve state and flags, resolved id.
+    ent: Vec<Ent>,
     /// Bit `o - own_start`: a valid identifier starts at own string offset `o`.
     own_ok: Vec<u64>,
     /// Bit `o`: a valid identifier starts at base string offset `o` (memo).
-    base_ok: Vec<u64>,
+    base_ok: Sparse,
     /// Memoized `btf_type_id_size` of base types (bit 63: computed, bit 62: has a
     /// size, bits 32-61: resolved id, bits 0-31: size).
-    base_memo: Vec<u64>,
+    base_memo: Sparse,
     /// Memoized kind, `size` word and INT encoding of base types (0: not yet read).
-    base_info: Vec<u64>,
+    base_info: Sparse,
     path: Vec<u32>,
     /// Indexes of the own modifiers, in order.
     modifiers: Vec<u32>,
@@ -555,14 +619,11 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             next_id: btf.next_id().0,
             strs: StrView::new(btf),
             types: btf.type_section(),
-            off: Vec::new(),
-            st: Vec::new(),
-            ks: Vec::new(),
-            res: Vec::new(),
+            ent: Vec::new(),
             own_ok: Vec::new(),
-            base_ok: Vec::new(),
-            base_memo: Vec::new(),
-            base_info: Vec::new(),
+            base_ok: Sparse::new(),
+            base_memo: Sparse::new(),
+            base_info: Sparse::new(),
             path: Vec::new(),
             modifiers: Vec::new(),
             stack: [Vertex {
@@ -604,17 +665,23 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     /// Reads the `u32` at `at` bytes into own type `id`'s record.
     #[inline(always)]
     fn field(&self, id: u32, at: usize) -> u32 {
-        self.rd(self.off[self.idx(id)] as usize + at)
+        self.rd(self.ent[self.idx(id)].off as usize + at)
+    }
+
+    /// The `size`/`type` word of own type `idx`.
+    #[inline(always)]
+    fn st_at(&self, idx: usize) -> u32 {
+        self.rd(self.ent[idx].off as usize + 8)
     }
 
     #[inline(always)]
     fn kind_at(&self, idx: usize) -> u8 {
-        self.ks[idx] as u8
+        self.ent[idx].ks as u8
     }
 
     #[inline(always)]
     fn flags_at(&self, idx: usize) -> u8 {
-        (self.ks[idx] >> 8) as u8
+        (self.ent[idx].ks >> 8) as u8
     }
 
     #[inline(always)]
@@ -624,7 +691,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     #[inline(always)]
     fn set_state(&mut self, idx: usize, s: u8) {
-        self.ks[idx] = (self.ks[idx] & !(u16::from(STATE_MASK) << 8)) | (u16::from(s) << 8);
+        self.ent[idx].ks = (self.ent[idx].ks & !(u16::from(STATE_MASK) << 8)) | (u16::from(s) << 8);
     }
 
     // --- errors ---
@@ -963,10 +1030,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         };
         let types = self.types;
         let n = self.btf.type_count() as usize;
-        self.off = vec![0; n];
-        self.st = vec![0; n];
-        self.ks = vec![0; n];
-        self.res = vec![0; n];
+        self.ent = vec![Ent::default(); n];
         let mut pos = 0usize;
         for idx in 0..n {
             if pos + raw::TYPE_LEN > types.len() {
@@ -986,9 +1050,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                     .layout_entry(Kind(k))
                     .map_or((0, 0), |l| (l.info_sz as usize, l.elem_sz as usize))
             };
-            self.off[idx] = pos as u32;
-            self.st[idx] = st;
-            self.ks[idx] = u16::from(k);
+            self.ent[idx].off = pos as u32;
+            self.ent[idx].ks = u16::from(k);
             let id = self.start_id + idx as u32;
             if !self.meta(id, pos, name_off, info, st) {
                 self.set_state(idx, FAILED);
@@ -1010,7 +1073,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 if bit(&self.own_ok, (off - self.strs.own_start) as usize) {
                     return true;
                 }
-            } else if bit(&self.base_ok, off as usize) {
+            } else if self.base_ok.get(off as usize >> 6) >> (off & 63) & 1 != 0 {
                 return true;
             }
         }
@@ -1062,10 +1125,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         match r {
             Ok(()) => {
                 if in_base && matches!(req, Req::OptIdent | Req::Ident) {
-                    if self.base_ok.is_empty() {
-                        self.base_ok = vec![0; self.strs.own_start as usize / 64 + 1];
-                    }
-                    self.base_ok[off as usize >> 6] |= 1 << (off & 63);
+                    let len = self.strs.own_start as usize / 64 + 1;
+                    *self.base_ok.entry(off as usize >> 6, len) |= 1 << (off & 63);
                 }
                 true
             }
@@ -1546,7 +1607,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         }
         if unnamed {
             let idx = self.idx(id);
-            self.ks[idx] |= u16::from(UNNAMED_PARAM) << 8;
+            self.ent[idx].ks |= u16::from(UNNAMED_PARAM) << 8;
         }
         ok
     }
@@ -1629,7 +1690,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     // --- resolve pass (btf_check_all_types) ---
 
     fn check_all_types(&mut self) {
-        let n = self.ks.len();
+        let n = self.ent.len();
         self.ptr_size = self.detect_ptr_size();
         for idx in 0..n {
             let st = self.state_of(idx);
@@ -1640,7 +1701,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             let id = self.start_id + idx as u32;
             if k == K_FUNC {
                 // An early FUNC: this is where the kernel resolves it.
-                self.ks[idx] &= !(u16::from(EARLY) << 8);
+                self.ent[idx].ks &= !(u16::from(EARLY) << 8);
             }
             if needs_resolve(k) && st != RESOLVED {
                 self.resolve(id);
@@ -1679,14 +1740,14 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             0
         } else {
             match self.base_info.get(id as usize) {
-                Some(&m) if m != 0 => (m >> 56) as u8 & 0x7f,
+                m if m != 0 => (m >> 56) as u8 & 0x7f,
                 _ => self.btf.type_by_id(TypeId(id)).map_or(0, |t| t.kind().0),
             }
         }
     }
 
     /// Kind, `size` word and INT data word of base type `id`, memoized.
-    #[inline]
+    #[inline(always)]
     fn base_info(&mut self, id: u32) -> (u8, u32, u32) {
         fn decode(m: u64) -> (u8, u32, u32) {
             let int = m as u32 & 0xf_ffff;
@@ -1696,13 +1757,16 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 (int & 0xff) | (int >> 8 & 0xff) << 16 | (int >> 16) << 24,
             )
         }
-        if self.base_info.is_empty() {
-            self.base_info = vec![0; self.start_id as usize];
-        }
-        let m = self.base_info[id as usize];
+        let m = self.base_info.get(id as usize);
         if m != 0 {
             return decode(m);
         }
+        decode(self.base_info_miss(id))
+    }
+
+    /// Reads and memoizes what [`Self::base_info`] returns, encoded.
+    #[inline(never)]
+    fn base_info_miss(&mut self, id: u32) -> u64 {
         let (k, st, data) = match self.btf.type_by_id(TypeId(id)) {
             Some(t) if t.kind() == Kind::INT && t.record().len() >= 16 => {
                 (t.kind().0, t.size(), t.u32_at(raw::TYPE_LEN))
@@ -1712,8 +1776,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         };
         let int = (data & 0xff) | (data >> 16 & 0xff) << 8 | (data >> 24 & 0xf) << 16;
         let m = 1 << 63 | u64::from(k) << 56 | u64::from(st) << 24 | u64::from(int);
-        self.base_info[id as usize] = m;
-        decode(m)
+        *self.base_info.entry(id as usize, self.start_id as usize) = m;
+        m
     }
 
     /// Kind, `size` word and INT data word of any type (void: zeros).
@@ -1727,7 +1791,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             } else {
                 0
             };
-            (k, self.st[idx], data)
+            (k, self.st_at(idx), data)
         } else if id == 0 {
             (0, 0, 0)
         } else {
@@ -1739,7 +1803,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     #[inline(always)]
     fn size_of(&self, id: u32) -> u32 {
         if id >= self.start_id {
-            self.st[self.idx(id)]
+            self.st_at(self.idx(id))
         } else {
             self.btf.type_by_id(TypeId(id)).map_or(0, |t| t.size())
         }
@@ -1788,7 +1852,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     #[inline(always)]
     fn rid(&self, id: u32) -> u32 {
         if id >= self.start_id {
-            self.res[self.idx(id)]
+            self.ent[self.idx(id)].res
         } else {
             id
         }
@@ -1798,7 +1862,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     #[inline]
     fn array_size(&mut self, id: u32) -> u32 {
         if id >= self.start_id {
-            self.res[self.idx(id)]
+            self.ent[self.idx(id)].res
         } else {
             self.base_id_size(id).map_or(0, |x| x.1)
         }
@@ -1812,7 +1876,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             let idx = self.idx(id);
             let k = self.kind_at(idx);
             if has_size(k) {
-                return Some((id, self.st[idx]));
+                return Some((id, self.st_at(idx)));
             } else if k == K_PTR {
                 return Some((id, self.ptr_size));
             }
@@ -1830,13 +1894,13 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         let idx = self.idx(id);
         let k = self.kind_at(idx);
         if has_size(k) {
-            Some((id, self.st[idx]))
+            Some((id, self.st_at(idx)))
         } else if k == K_ARRAY {
-            Some((id, self.res[idx]))
+            Some((id, self.ent[idx].res))
         } else if k == K_PTR {
             Some((id, self.ptr_size))
         } else if is_modifier(k) || k == K_VAR {
-            let r = self.res[idx];
+            let r = self.ent[idx].res;
             if r == 0 {
                 return None;
             }
@@ -1857,23 +1921,18 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// `btf_type_id_size` of a base type, computed as the kernel would have resolved the
     /// base, memoized, iteratively (chains of modifiers, VARs and ARRAYs).
+    #[inline(always)]
     fn base_id_size(&mut self, id: u32) -> Option<(u32, u32)> {
-        fn decode(m: u64) -> Option<(u32, u32)> {
-            (m & MEMO_SOME != 0).then_some((((m >> 32) & 0x3fff_ffff) as u32, m as u32))
-        }
-        fn encode(r: Option<(u32, u32)>) -> u64 {
-            MEMO_DONE
-                | r.map_or(0, |(id, size)| {
-                    MEMO_SOME | (u64::from(id & 0x3fff_ffff) << 32) | u64::from(size)
-                })
-        }
-        if self.base_memo.is_empty() {
-            self.base_memo = vec![0; self.start_id as usize];
-        }
-        let m = self.base_memo[id as usize];
+        let m = self.base_memo.get(id as usize);
         if m & MEMO_DONE != 0 {
-            return decode(m);
+            return memo_decode(m);
         }
+        self.base_id_size_slow(id)
+    }
+
+    /// [`Self::base_id_size`] when `id` is not memoized yet.
+    #[inline(never)]
+    fn base_id_size_slow(&mut self, id: u32) -> Option<(u32, u32)> {
         let btf = self.btf;
         self.path.clear();
         let mut cur = id;
@@ -1881,9 +1940,9 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             if cur == 0 || cur >= self.start_id || self.path.len() > self.start_id as usize {
                 break None;
             }
-            let m = self.base_memo[cur as usize];
+            let m = self.base_memo.get(cur as usize);
             if m & MEMO_DONE != 0 {
-                break decode(m);
+                break memo_decode(m);
             }
             let Some(t) = btf.type_by_id(TypeId(cur)) else {
                 break None;
@@ -1904,7 +1963,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             }
         };
         if cur != 0 && cur < self.start_id {
-            self.base_memo[cur as usize] = encode(res);
+            *self.base_memo.entry(cur as usize, self.start_id as usize) = memo_encode(res);
         }
         while let Some(p) = self.path.pop() {
             if let Some(t) = btf.type_by_id(TypeId(p)) {
@@ -1913,7 +1972,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                     res = Some((p, res.map_or(0, |r| r.1).wrapping_mul(nelems)));
                 }
             }
-            self.base_memo[p as usize] = encode(res);
+            *self.base_memo.entry(p as usize, self.start_id as usize) = memo_encode(res);
         }
         res
     }
@@ -1974,7 +2033,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         let idx = self.idx(id);
         if self.flags_at(idx) & EARLY != 0 {
             // The kernel would resolve this FUNC now: do it again, in its order.
-            self.ks[idx] &= !((u16::from(EARLY) | u16::from(STATE_MASK)) << 8);
+            self.ent[idx].ks &= !((u16::from(EARLY) | u16::from(STATE_MASK)) << 8);
         }
         match self.state_of(idx) {
             NOT_VISITED => {}
@@ -2004,7 +2063,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         self.depth -= 1;
         let idx = self.idx(self.stack[self.depth].id);
         self.set_state(idx, RESOLVED);
-        self.res[idx] = res;
+        self.ent[idx].res = res;
         Step::Ok
     }
 
@@ -2052,7 +2111,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     fn op_ref(&mut self, v: Vertex) -> Step {
         let idx = self.idx(v.id);
         let k = self.kind_at(idx);
-        let next = self.st[idx];
+        let next = self.st_at(idx);
         if self.dep_failed(next) {
             return Step::Fail(None);
         }
@@ -2178,7 +2237,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     #[inline(always)]
     fn kf(&mut self, id: u32) -> (u8, u8) {
         if id >= self.start_id {
-            let v = self.ks[self.idx(id)];
+            let v = self.ent[self.idx(id)].ks;
             (v as u8, (v >> 8) as u8)
         } else if id == 0 {
             (0, 0)
@@ -2196,9 +2255,9 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     /// `btf_struct_resolve`, reporting every bad member.
     fn op_struct(&mut self, v: Vertex) -> Step {
         let idx = self.idx(v.id);
-        let p = self.off[idx] as usize;
+        let p = self.ent[idx].off as usize;
         let info = self.rd(p + 4);
-        let ssize = self.st[idx];
+        let ssize = self.st_at(idx);
         let kflag = raw::info_kflag(info);
         let vlen = raw::info_vlen(info);
         let mut bad = v.bad;
@@ -2259,7 +2318,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         // A modifier stands for the type it resolves to.
         let t = if is_modifier(mk) {
             if mt >= self.start_id {
-                self.res[self.idx(mt)]
+                self.ent[self.idx(mt)].res
             } else {
                 match self.base_id_size(mt) {
                     Some((r, _)) => r,
@@ -2533,7 +2592,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// `btf_func_resolve`.
     fn op_func(&mut self, v: Vertex) -> Step {
-        let proto = self.st[self.idx(v.id)];
+        let proto = self.st_at(self.idx(v.id));
         match self.func_check(v.id, proto) {
             Step::Ok => self.pop(proto),
             fail => fail,
@@ -2548,8 +2607,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             Step::Ok => {
                 let idx = self.idx(id);
                 self.set_state(idx, RESOLVED);
-                self.ks[idx] |= u16::from(EARLY) << 8;
-                self.res[idx] = proto;
+                self.ent[idx].ks |= u16::from(EARLY) << 8;
+                self.ent[idx].res = proto;
                 true
             }
             Step::Fail(e) => {
@@ -2629,7 +2688,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// `btf_decl_tag_resolve`.
     fn op_decl_tag(&mut self, v: Vertex) -> Step {
-        let next = self.st[self.idx(v.id)];
+        let next = self.st_at(self.idx(v.id));
         if self.dep_failed(next) {
             return Step::Fail(None);
         }
@@ -2673,7 +2732,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     /// `btf_func_proto_check`: return and parameter types must be sized.
     fn func_proto_check(&mut self, id: u32) {
         let idx = self.idx(id);
-        let ret = self.st[idx];
+        let ret = self.st_at(idx);
         if ret != 0 {
             if self.dep_failed(ret) {
                 return;
@@ -2692,7 +2751,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 }
             }
         }
-        let p = self.off[idx] as usize;
+        let p = self.ent[idx].off as usize;
         let n = raw::info_vlen(self.rd(p + 4)) as usize;
         let types = self.types;
         let mut params = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + 8 * n];
@@ -2743,7 +2802,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         let modifiers = std::mem::take(&mut self.modifiers);
         for &idx in &modifiers {
             let idx = idx as usize;
-            let v = self.ks[idx];
+            let v = self.ent[idx].ks;
             let k = v as u8;
             if (v >> 8) as u8 & STATE_MASK == FAILED {
                 continue;
