@@ -141,7 +141,11 @@ impl Opts {
                 outln!("{}: ok", input.label)?;
             } else {
                 all_valid = false;
-                outln!("{}: invalid ({problems} problems)", input.label)?;
+                outln!(
+                    "{}: invalid ({problems} problem{})",
+                    input.label,
+                    if problems == 1 { "" } else { "s" }
+                )?;
             }
         }
         Ok(if all_valid {
