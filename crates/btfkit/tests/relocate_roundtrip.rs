@@ -137,8 +137,17 @@ fn same(ba: &Btf<'_>, a: TypeId, bb: &Btf<'_>, b: TypeId, depth: u32) -> bool {
         return false;
     }
     // Named composites are opaque in a distilled base: name, kind and size decide.
-    if depth == 0 || (ta.kind().is_composite() && ta.name_off().0 != 0) {
+    if ta.kind().is_composite() && ta.name_off().0 != 0 {
         return ta.size() == tb.size();
+    }
+    // Out of depth: kind, name and record length matched; the `size`/`type` word is a
+    // size only for sized kinds (for a PTR it is an id, which may now be a copy's).
+    if depth == 0 {
+        let sized = matches!(
+            ta.kind(),
+            Kind::INT | Kind::FLOAT | Kind::STRUCT | Kind::UNION | Kind::ENUM | Kind::ENUM64
+        );
+        return !sized || ta.size() == tb.size();
     }
     let ids: Vec<usize> = ta.fields(FieldKind::TypeIds).map(|f| f.pos).collect();
     let strs: Vec<usize> = ta.fields(FieldKind::StrOffsets).map(|f| f.pos).collect();
@@ -195,7 +204,6 @@ fn round_trip(base_ops: &[Op], split_ops: &[Op], endian: Endian) -> Result<(), T
         );
     }
     prop_assert!(r.cross_kind.is_empty());
-    let _ = Kind::INT;
     Ok(())
 }
 
