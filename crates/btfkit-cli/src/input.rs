@@ -292,15 +292,7 @@ pub fn with_btf<R>(
         // Relocate onto --base first, as libbpf's btf_parse_elf does.
         let base_input = BaseFile::read(&bp)?;
         let base = base_input.parse(validate)?;
-        let relocated =
-            btfkit::relocate::relocate(&split, &base, Default::default()).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: relocating onto {}: {}",
-                    input.label,
-                    base_input.label,
-                    crate::report::error_text(&e, 20)
-                )
-            })?;
+        let relocated = relocate_onto(&split, &base, &input.label, &base_input.label)?;
         let btf = parse_checked(
             &relocated.split,
             Some(&base),
@@ -465,4 +457,20 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// Relocates `split` (over its distilled base) onto `base`; a failure becomes one error
+/// carrying the relocation report (its first 20 problems).
+pub fn relocate_onto(
+    split: &Btf<'_>,
+    base: &Btf<'_>,
+    label: &str,
+    base_label: &str,
+) -> Result<btfkit::relocate::Relocated> {
+    btfkit::relocate::relocate(split, base, Default::default()).map_err(|e| {
+        anyhow::anyhow!(
+            "{label}: relocating onto {base_label}: {}",
+            crate::report::error_text(&e, 20)
+        )
+    })
 }

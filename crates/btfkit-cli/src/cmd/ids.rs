@@ -2,8 +2,7 @@
 //! for kfunc sets, struct_ops and `BTF_ID_LIST`s) and what each id is in the module's
 //! BTF, flagging every id that does not name the type its symbol says.
 
-use crate::input::{parse_checked, BaseFile, Input};
-use crate::report::error_text;
+use crate::input::{parse_checked, relocate_onto, BaseFile, Input};
 use anyhow::{bail, Context, Result};
 use btfkit::elf::btf_ids::{describe_id, BtfIds, Report, Status};
 use btfkit::elf::is_elf;
@@ -97,15 +96,7 @@ impl Opts {
             };
             let base_input = BaseFile::read(bp)?;
             let base = base_input.parse(validate)?;
-            let relocated =
-                btfkit::relocate::relocate(&split, &base, Default::default()).map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}: relocating onto {}: {}",
-                        input.label,
-                        base_input.label,
-                        error_text(&e, 20)
-                    )
-                })?;
+            let relocated = relocate_onto(&split, &base, &input.label, &base_input.label)?;
             let btf = parse_checked(
                 &relocated.split,
                 Some(&base),
