@@ -7,15 +7,19 @@
 //! - [`write`](mod@write): a builder and serializer.
 //! - [`distill`]: libbpf's `btf__distill_base`, byte-identical.
 //! - [`relocate`]: libbpf's `btf__relocate`, byte-identical, with a report of every failure.
+//! - [`gen`]: BTF from DWARF, as pahole 1.32 encodes it for a kernel module.
+//! - [`dwarf`]: the DWARF of ELF objects, relocated as libdwfl does, for [`gen`].
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
 pub mod distill;
 pub mod dump;
+pub mod dwarf;
 pub mod elf;
 pub mod endian;
 pub mod error;
 pub mod fields;
+pub mod gen;
 pub mod id;
 pub mod kind;
 pub mod raw;

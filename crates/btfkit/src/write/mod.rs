@@ -140,6 +140,26 @@ impl<'base> Builder<'base> {
         self.starts.len() as u32
     }
 
+    /// The words of own type `id` (`name_off`, `info`, `size`/`type`, then the trailing
+    /// data), or `None` when `id` is not one of this builder's types.
+    pub fn own_type_words(&self, id: TypeId) -> Option<&[u32]> {
+        let i = id.0.checked_sub(self.start_id)? as usize;
+        let start = *self.starts.get(i)? as usize;
+        let end = self
+            .starts
+            .get(i + 1)
+            .map(|&e| e as usize)
+            .unwrap_or(self.words.len());
+        self.words.get(start..end)
+    }
+
+    /// The string at `off` of this builder's own strings (`None` for a base offset).
+    pub fn own_str_at(&self, off: StrOffset) -> Option<&[u8]> {
+        let rel = off.0.checked_sub(self.start_str_off)? as usize;
+        let bytes = self.strings.bytes().get(rel..)?;
+        Some(&bytes[..memchr::memchr(0, bytes).unwrap_or(bytes.len())])
+    }
+
     /// Interns `s` and returns its offset (a base offset when the base has it).
     pub fn add_str(&mut self, s: &str) -> StrOffset {
         self.add_str_bytes(s.as_bytes())

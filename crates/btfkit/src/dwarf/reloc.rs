@@ -1,0 +1,280 @@
+//! Applying the relocations of a relocatable object's debug sections, as libdwfl does
+//! (`__libdwfl_relocate_section`): absolute relocations get `S + A` (REL: `S` plus the
+//! value in place), the add/sub pairs of riscv and loongarch combine with the value in
+//! place, and a relocation against an undefined symbol is left unapplied.
+
+use super::{symbol_value, DwarfError, Section, Symbol};
+use object::read::elf::{ElfFile, FileHeader, Rel, Rela, SectionHeader};
+use object::Endianness;
+
+/// What a relocation type does to the bytes it points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    /// Nothing.
+    None,
+    /// Write `S + A` in `n` bytes.
+    Abs(u8),
+    /// Add `S + A` to the `n`-byte value in place.
+    Add(u8),
+    /// Subtract `S + A` from the `n`-byte value in place.
+    Sub(u8),
+    /// Add/subtract in the low 6 bits of the byte in place.
+    Add6,
+    Sub6,
+    /// Write the low 6 bits of `S + A` into the byte in place.
+    Set6,
+    /// ULEB128 in place, keeping its length: set to, add or subtract `S + A`.
+    SetUleb,
+    AddUleb,
+    SubUleb,
+}
+
+fn op_for(machine: u16, r_type: u32) -> Option<Op> {
+    use Op::*;
+    Some(match (machine, r_type) {
+        (_, 0) => None,
+        // x86-64
+        (62, 1) => Abs(8),
+        (62, 10) | (62, 11) => Abs(4),
+        (62, 12) => Abs(2),
+        (62, 14) => Abs(1),
+        // i386
+        (3, 1) => Abs(4),
+        (3, 20) => Abs(2),
+        (3, 22) => Abs(1),
+        // arm64
+        (183, 256) => None,
+        (183, 257) => Abs(8),
+        (183, 258) => Abs(4),
+        (183, 259) => Abs(2),
+        // arm
+        (40, 2) => Abs(4),
+        // s390
+        (22, 1) => Abs(1),
+        (22, 3) => Abs(2),
+        (22, 4) => Abs(4),
+        (22, 22) => Abs(8),
+        // powerpc, powerpc64
+        (20, 1) | (20, 24) | (21, 1) | (21, 24) => Abs(4),
+        (21, 38) | (21, 43) => Abs(8),
+        // riscv
+        (243, 1) => Abs(4),
+        (243, 2) => Abs(8),
+        (243, 33) => Add(1),
+        (243, 34) => Add(2),
+        (243, 35) => Add(4),
+        (243, 36) => Add(8),
+        (243, 37) => Sub(1),
+        (243, 38) => Sub(2),
+        (243, 39) => Sub(4),
+        (243, 40) => Sub(8),
+        (243, 52) => Sub6,
+        (243, 53) => Set6,
+        (243, 54) => Abs(1),
+        (243, 55) => Abs(2),
+        (243, 56) => Abs(4),
+        (243, 60) => SetUleb,
+        (243, 61) => SubUleb,
+        // loongarch
+        (258, 1) => Abs(4),
+        (258, 2) => Abs(8),
+        (258, 47) => Add(1),
+        (258, 48) => Add(2),
+        (258, 49) => Add(3),
+        (258, 50) => Add(4),
+        (258, 51) => Add(8),
+        (258, 52) => Sub(1),
+        (258, 53) => Sub(2),
+        (258, 54) => Sub(3),
+        (258, 55) => Sub(4),
+        (258, 56) => Sub(8),
+        (258, 105) => Add6,
+        (258, 106) => Sub6,
+        (258, 107) => AddUleb,
+        (258, 108) => SubUleb,
+        _ => return Option::None,
+    })
+}
+
+fn machine_known(machine: u16) -> bool {
+    matches!(machine, 62 | 3 | 183 | 40 | 22 | 20 | 21 | 243 | 258)
+}
+
+/// Applies to `bytes` (the decompressed contents of section `index`) the relocations of
+/// every `SHT_REL`/`SHT_RELA` section that targets it.
+pub(super) fn apply_to_section<'data, Elf>(
+    file: &ElfFile<'data, Elf>,
+    index: usize,
+    name: &[u8],
+    bytes: &mut std::borrow::Cow<'data, [u8]>,
+    sections: &[Section<'data>],
+    symbols: &[Symbol<'data>],
+    machine: u16,
+) -> Result<(), DwarfError>
+where
+    Elf: FileHeader<Endian = Endianness>,
+{
+    let endian = file.endian();
+    let data = file.data();
+    let big = !matches!(endian, Endianness::Little);
+    let is_mips64el = false;
+    let section_name = || String::from_utf8_lossy(name).into_owned();
+    for sh in file.elf_section_table().iter() {
+        let sh_type = sh.sh_type(endian).0;
+        if sh_type != object::elf::SHT_RELA.0 && sh_type != object::elf::SHT_REL.0 {
+            continue;
+        }
+        if sh.sh_info(endian) as usize != index {
+            continue;
+        }
+        if !machine_known(machine) {
+            return Err(DwarfError::UnsupportedMachine(machine));
+        }
+        let buf = bytes.to_mut();
+        let mut apply = |i: usize,
+                         offset: u64,
+                         r_type: u32,
+                         sym: u32,
+                         addend: Option<i64>|
+         -> Result<(), DwarfError> {
+            let err = |reason| DwarfError::Relocation {
+                section: section_name(),
+                index: i,
+                r_type,
+                reason,
+            };
+            let op = op_for(machine, r_type).ok_or_else(|| err("unsupported relocation type"))?;
+            if op == Op::None {
+                return Ok(());
+            }
+            let s = if sym == 0 {
+                Some(0)
+            } else {
+                let sym = symbols
+                    .get(sym as usize)
+                    .ok_or_else(|| err("symbol index out of range"))?;
+                symbol_value(sym, sections)
+            };
+            let Some(s) = s else {
+                return Ok(()); // undefined symbol: libdwfl keeps the relocation
+            };
+            let at = usize::try_from(offset).map_err(|_| err("offset out of range"))?;
+            patch(buf, at, op, s, addend, big).ok_or_else(|| err("offset out of range"))
+        };
+        if sh_type == object::elf::SHT_RELA.0 {
+            let relas: &[Elf::Rela] = sh.data_as_array(endian, data)?;
+            for (i, r) in relas.iter().enumerate() {
+                apply(
+                    i,
+                    r.r_offset(endian).into(),
+                    r.r_type(endian, is_mips64el).0,
+                    r.r_sym(endian, is_mips64el),
+                    Some(r.r_addend(endian).into()),
+                )?;
+            }
+        } else {
+            let rels: &[Elf::Rel] = sh.data_as_array(endian, data)?;
+            for (i, r) in rels.iter().enumerate() {
+                apply(
+                    i,
+                    r.r_offset(endian).into(),
+                    r.r_type(endian).0,
+                    r.r_sym(endian),
+                    None,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_n(buf: &[u8], at: usize, n: usize, big: bool) -> Option<u64> {
+    let b = buf.get(at..at.checked_add(n)?)?;
+    let mut v = 0u64;
+    if big {
+        for &x in b {
+            v = (v << 8) | x as u64;
+        }
+    } else {
+        for &x in b.iter().rev() {
+            v = (v << 8) | x as u64;
+        }
+    }
+    Some(v)
+}
+
+fn write_n(buf: &mut [u8], at: usize, n: usize, v: u64, big: bool) -> Option<()> {
+    let b = buf.get_mut(at..at.checked_add(n)?)?;
+    for (i, x) in b.iter_mut().enumerate() {
+        let shift = if big { (n - 1 - i) * 8 } else { i * 8 };
+        *x = (v >> shift) as u8;
+    }
+    Some(())
+}
+
+/// Applies one relocation; `None` when it points outside the section.
+fn patch(buf: &mut [u8], at: usize, op: Op, s: u64, addend: Option<i64>, big: bool) -> Option<()> {
+    // RELA: the value is S + A. REL: the addend is the value in place (absolute kinds).
+    let sa = s.wrapping_add(addend.unwrap_or(0) as u64);
+    match op {
+        Op::None => Some(()),
+        Op::Abs(n) => {
+            let n = n as usize;
+            let v = match addend {
+                Some(_) => sa,
+                None => s.wrapping_add(read_n(buf, at, n, big)?),
+            };
+            write_n(buf, at, n, v, big)
+        }
+        Op::Add(n) | Op::Sub(n) => {
+            let n = n as usize;
+            let old = read_n(buf, at, n, big)?;
+            let v = if matches!(op, Op::Add(_)) {
+                old.wrapping_add(sa)
+            } else {
+                old.wrapping_sub(sa)
+            };
+            write_n(buf, at, n, v, big)
+        }
+        Op::Add6 | Op::Sub6 | Op::Set6 => {
+            let b = buf.get_mut(at)?;
+            let low = *b & 0x3f;
+            let v = match op {
+                Op::Add6 => low.wrapping_add(sa as u8),
+                Op::Sub6 => low.wrapping_sub(sa as u8),
+                _ => sa as u8,
+            };
+            *b = (*b & 0xc0) | (v & 0x3f);
+            Some(())
+        }
+        Op::SetUleb | Op::AddUleb | Op::SubUleb => {
+            // Decode the ULEB128 in place to learn its length and value.
+            let mut len = 0usize;
+            let mut old = 0u64;
+            loop {
+                let byte = *buf.get(at + len)?;
+                if len < 10 {
+                    old |= ((byte & 0x7f) as u64) << (7 * len);
+                }
+                len += 1;
+                if byte & 0x80 == 0 {
+                    break;
+                }
+            }
+            let mut v = match op {
+                Op::SetUleb => sa,
+                Op::AddUleb => old.wrapping_add(sa),
+                _ => old.wrapping_sub(sa),
+            };
+            for i in 0..len {
+                let mut byte = (v & 0x7f) as u8;
+                v >>= 7;
+                if i + 1 < len {
+                    byte |= 0x80;
+                }
+                buf[at + i] = byte;
+            }
+            Some(())
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! BTF from DWARF for kernel modules, as Linux 7.2's kbuild makes it with pahole 1.32
+//! (`-j1 --btf_features=encode_force,var,float,enum64,decl_tag,type_tag,optimized_func,
+//! consistent_func,decl_tag_kfuncs --btf_features=attributes --btf_features=layout
+//! --btf_features=+reproducible_build --lang_exclude=rust`).
+//!
+//! [`encode`] is pahole's part before `btf__dedup`: the split BTF its encoder builds
+//! over the vmlinux base, type for type. Deduplication against the base and the
+//! ordering of resolve_btfids follow.
+//!
+//! What pahole cannot encode is reported per DIE ([`Problem`]); where pahole gives up
+//! on the module (an unsupported type such as a C++ reference, a complex float), so does
+//! [`encode`], with an error naming the DIE.
+
+mod encode;
+mod expr;
+mod load;
+
+use crate::dwarf::{DwarfError, DwarfObject};
+use crate::read::Btf;
+use crate::Endian;
+
+/// Something in the DWARF that pahole does not encode, and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Offset of the DIE in `.debug_info`.
+    pub die: u64,
+    /// The DIE's name, when it has one.
+    pub name: Option<String>,
+    /// What is wrong.
+    pub kind: ProblemKind,
+}
+
+/// The kinds of [`Problem`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A type tag BTF has no kind for (`DW_TAG_reference_type`, ...): pahole fails.
+    Unsupported(u16),
+    /// A complex, imaginary or interval float: pahole fails.
+    ComplexFloat,
+    /// DIEs nested deeper than this crate follows: the rest is skipped.
+    TooDeep,
+    /// `DW_TAG_imported_unit` (dwz): pahole stops reading the unit.
+    ImportedUnit,
+    /// A per-CPU variable whose name is not a valid BTF name: skipped.
+    InvalidName,
+    /// A per-CPU variable of type `void`: skipped.
+    VoidVariable,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DIE {:#x}", self.die)?;
+        if let Some(n) = &self.name {
+            write!(f, " '{n}'")?;
+        }
+        match &self.kind {
+            ProblemKind::Unsupported(tag) => {
+                write!(f, ": {} has no BTF encoding", load::tag_name(*tag))
+            }
+            ProblemKind::ComplexFloat => {
+                write!(f, ": complex/imaginary floats have no BTF encoding")
+            }
+            ProblemKind::TooDeep => write!(f, ": DIEs nested too deep, skipped"),
+            ProblemKind::ImportedUnit => write!(f, ": DW_TAG_imported_unit is not supported"),
+            ProblemKind::InvalidName => write!(f, ": invalid BTF name, variable skipped"),
+            ProblemKind::VoidVariable => write!(f, ": variable of type void, skipped"),
+        }
+    }
+}
+
+/// Why BTF could not be generated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GenError {
+    /// The object or its DWARF could not be read.
+    #[error(transparent)]
+    Dwarf(#[from] DwarfError),
+    /// gimli refused the DWARF.
+    #[error("malformed DWARF: {0}")]
+    Gimli(#[from] gimli::Error),
+    /// A type BTF cannot express (pahole 1.32 gives up on the module).
+    #[error("DIE {die:#x}: {tag} has no BTF encoding (pahole gives up on the module)")]
+    Unsupported {
+        /// The DWARF tag.
+        tag: String,
+        /// DIE offset.
+        die: u64,
+    },
+    /// A type libbpf's `btf__add_*` would refuse.
+    #[error("DIE {die:#x} '{name}': {what}: {reason}")]
+    Libbpf {
+        /// The BTF kind being added.
+        what: &'static str,
+        /// DIE offset (0 when not from one DIE).
+        die: u64,
+        /// The type's name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A kfunc's `.BTF_ids` entry lies outside the section.
+    #[error("kfunc '{0}': entry outside .BTF_ids")]
+    KfuncOutsideBtfIds(String),
+    /// A kfunc flagged for arena pointers has no pointer there.
+    #[error("kfunc '{0}': arena-tagged argument or return value is not a pointer")]
+    KfuncArena(String),
+    /// The object has no unit pahole encodes.
+    #[error("no compile unit to encode")]
+    NoUnits,
+}
+
+/// pahole's encoder output for one object: split BTF before deduplication.
+#[derive(Debug)]
+pub struct Encoded {
+    /// The raw split BTF (over the base given to [`encode`]), in the object's byte order.
+    pub btf: Vec<u8>,
+    /// What was skipped or could not be encoded.
+    pub problems: Vec<Problem>,
+}
+
+/// Runs pahole 1.32's encoder (as kbuild runs it) over the DWARF of `object`, an ELF
+/// relocatable object such as a kernel module, with `base` (the vmlinux BTF) as base.
+pub fn encode(object: &[u8], base: &Btf<'_>) -> Result<Encoded, GenError> {
+    let obj = DwarfObject::parse(object)?;
+    encode_object(&obj, base)
+}
+
+/// [`encode`] over an already parsed object.
+pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, GenError> {
+    let dwarf = obj.dwarf();
+    let arch = load::Arch::new(obj.machine, !obj.big_endian);
+    let mut problems = Vec::new();
+    let mut encoder: Option<encode::Encoder<'_, '_>> = None;
+    let mut headers = dwarf.units();
+    while let Some(header) = headers.next()? {
+        let unit = dwarf.unit(header)?;
+        let ctx = load::UnitCtx {
+            dwarf: &dwarf,
+            unit: &unit,
+            big_endian: obj.big_endian,
+            arch,
+        };
+        let Some(cu) = load::Loader::new(ctx, &mut problems).load()? else {
+            continue;
+        };
+        if encoder.is_none() {
+            encoder = Some(encode::Encoder::new(obj, base)?);
+        }
+        let enc = encoder.as_mut().expect("just created");
+        enc.encode_cu(&cu, &mut problems)?;
+    }
+    let mut enc = encoder.ok_or(GenError::NoUnits)?;
+    enc.finish()?;
+    let endian = if obj.big_endian {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
+    Ok(Encoded {
+        btf: enc.builder.to_bytes(endian),
+        problems,
+    })
+}
