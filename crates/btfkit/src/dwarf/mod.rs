@@ -243,7 +243,7 @@ where
         .map(|sh| Section {
             name: table.section_name(endian, sh).unwrap_or(&[]),
             sh_type: sh.sh_type(endian).0,
-            flags: sh.sh_flags(endian).0.into(),
+            flags: sh.sh_flags(endian).0,
             addr: sh.sh_addr(endian).into(),
             size: sh.sh_size(endian).into(),
             align: sh.sh_addralign(endian).into(),

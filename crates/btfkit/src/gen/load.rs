@@ -182,6 +182,8 @@ pub(crate) struct Annot<'a> {
 /// A formal parameter (`struct parameter`).
 #[derive(Debug)]
 pub(crate) struct Param<'a> {
+    /// DIE offset (for reports).
+    #[allow(dead_code)]
     die: u64,
     pub name: Option<&'a [u8]>,
     pub type_: u32,
@@ -202,9 +204,12 @@ pub(crate) struct Param<'a> {
 /// A function (`struct function`).
 #[derive(Debug)]
 pub(crate) struct Function<'a> {
+    #[allow(dead_code)]
     pub die: u64,
     pub name: Option<&'a [u8]>,
     pub declaration: bool,
+    /// `DW_AT_external` (used only when the object has no function symbols).
+    #[allow(dead_code)]
     pub external: bool,
     has_abstract_origin: bool,
     origin: Ref,
@@ -516,13 +521,9 @@ impl<'a> UnitCtx<'a, '_> {
         Some(f(&die))
     }
 
-    fn die_tag(&self, off: u64) -> Option<u16> {
-        self.with_die(off, |d| d.tag().0)
-    }
-
     /// `dwarf_lowpc`: `DW_AT_low_pc` of the DIE itself.
     fn low_pc(&self, a: &Attrs<'a>) -> Option<u64> {
-        match a.low_pc.clone()? {
+        match a.low_pc? {
             AttributeValue::Addr(a) => Some(a),
             AttributeValue::DebugAddrIndex(i) => self.dwarf.address(self.unit, i).ok(),
             _ => None,
@@ -554,8 +555,7 @@ impl<'a> UnitCtx<'a, '_> {
         if ty.off == 0 || ty.sig8 {
             return 0;
         }
-        let Some((tag, size)) =
-            self.with_die(ty.off, |d| (d.tag().0, numeric(attrs(d).byte_size.clone())))
+        let Some((tag, size)) = self.with_die(ty.off, |d| (d.tag().0, numeric(attrs(d).byte_size)))
         else {
             return 0;
         };
@@ -656,12 +656,12 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         }
         let cu_die = root.entry();
         let cu_die_a = attrs(cu_die);
-        self.language = numeric(cu_die_a.language.clone());
+        self.language = numeric(cu_die_a.language);
         self.cu.producer_clang = self
             .ctx
-            .string(cu_die_a.producer.clone())
+            .string(cu_die_a.producer)
             .is_some_and(|p| memchr::memmem::find(p, b"clang").is_some());
-        self.cu.name = self.ctx.string(cu_die_a.name.clone());
+        self.cu.name = self.ctx.string(cu_die_a.name);
         // --lang_exclude=rust: kbuild drops Rust units.
         if self.language == DW_LANG_RUST {
             return Ok(None);
@@ -684,7 +684,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         TypeEntry {
             die: unit_base(self.ctx.unit) + die.offset().0 as u64,
             tag,
-            name: self.ctx.string(die_a.name.clone()),
+            name: self.ctx.string(die_a.name),
             type_: 0,
             raw_type: self.ctx.reference(die_a.type_.as_ref()),
             spec: Ref::default(),
@@ -867,9 +867,9 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
             }
             DW_TAG_BASE_TYPE => {
                 let mut e = self.new_type(die, tag);
-                let encoding = numeric(die_a.encoding.clone());
+                let encoding = numeric(die_a.encoding);
                 e.kind = Kind::Base {
-                    bit_size: (numeric(die_a.byte_size.clone()) as u16).wrapping_mul(8),
+                    bit_size: (numeric(die_a.byte_size) as u16).wrapping_mul(8),
                     is_signed: encoding == DW_ATE_SIGNED || encoding == DW_ATE_SIGNED_CHAR,
                     is_bool: encoding == DW_ATE_BOOLEAN,
                     float_type: match encoding {
@@ -885,7 +885,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
             DW_TAG_ENUMERATION_TYPE => {
                 let mut e = self.new_type(die, tag);
                 e.spec = self.ctx.reference(die_a.specification.as_ref());
-                let size = numeric(die_a.byte_size.clone()) as u32;
+                let size = numeric(die_a.byte_size) as u32;
                 let is_signed = self.enum_signed(e.raw_type);
                 let mut values = Vec::new();
                 let mut children = node.children();
@@ -896,8 +896,8 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                         continue;
                     }
                     values.push(Enumerator {
-                        name: self.ctx.string(cd_a.name.clone()),
-                        value: numeric(cd_a.const_value.clone()),
+                        name: self.ctx.string(cd_a.name),
+                        value: numeric(cd_a.const_value),
                     });
                     let coff = self.die_off(cd);
                     self.tags_by_die.insert(coff, TagRef::Other);
@@ -946,7 +946,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         }
         let enc = self
             .ctx
-            .with_die(ty.off, |d| numeric(attrs(d).encoding.clone()))
+            .with_die(ty.off, |d| numeric(attrs(d).encoding))
             .unwrap_or(0);
         enc == DW_ATE_SIGNED || enc == DW_ATE_SIGNED_CHAR
     }
@@ -972,7 +972,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                 if ctag != DW_TAG_LLVM_ANNOTATION && ctag != DW_TAG_GNU_ANNOTATION {
                     continue;
                 }
-                if self.ctx.string(cd_a.name.clone()) != Some(b"btf_type_tag") {
+                if self.ctx.string(cd_a.name) != Some(b"btf_type_tag") {
                     continue;
                 }
                 let id = self.type_tag_entry(cd, &cd_a);
@@ -989,8 +989,8 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                     let ad_a = attrs(ad);
                     (
                         ad.tag().0,
-                        self.ctx.string(ad_a.name.clone()),
-                        self.ctx.string(ad_a.const_value.clone()),
+                        self.ctx.string(ad_a.name),
+                        self.ctx.string(ad_a.const_value),
                         self.ctx.reference(ad_a.gnu_annotation.as_ref()),
                         next.off,
                     )
@@ -1024,7 +1024,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
 
     fn type_tag_entry(&mut self, cd: &Die<'a, '_>, cd_a: &Attrs<'a>) -> u32 {
         let off = self.die_off(cd);
-        let value = self.ctx.string(cd_a.const_value.clone());
+        let value = self.ctx.string(cd_a.const_value);
         let id = self.add_type(TypeEntry {
             die: off,
             tag: DW_TAG_LLVM_ANNOTATION,
@@ -1044,11 +1044,11 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
     /// `add_tag_annotation` for one annotation DIE: a `btf_decl_tag` value.
     fn annotation(&self, d: &Die<'a, '_>, component_idx: i32) -> Option<Annot<'a>> {
         let d_a = attrs(d);
-        if self.ctx.string(d_a.name.clone()) != Some(b"btf_decl_tag") {
+        if self.ctx.string(d_a.name) != Some(b"btf_decl_tag") {
             return None;
         }
         Some(Annot {
-            value: self.ctx.string(d_a.const_value.clone()),
+            value: self.ctx.string(d_a.const_value),
             component_idx,
         })
     }
@@ -1107,8 +1107,8 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         let tag = die.tag().0;
         let mut e = self.new_type(die, tag);
         e.spec = self.ctx.reference(die_a.specification.as_ref());
-        let size = numeric(die_a.byte_size.clone()) as u32;
-        let declaration = numeric(die_a.declaration.clone()) & 1 != 0;
+        let size = numeric(die_a.byte_size) as u32;
+        let declaration = numeric(die_a.declaration) & 1 != 0;
         let is_union = tag == DW_TAG_UNION_TYPE;
         let mut gnu_annots = Vec::new();
         if tag != DW_TAG_UNION_TYPE {
@@ -1166,28 +1166,28 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
     fn member(&self, die: &Die<'a, '_>, die_a: &Attrs<'a>, in_union: bool) -> Member<'a> {
         let mut m = Member {
             tag: die.tag().0,
-            name: self.ctx.string(die_a.name.clone()),
+            name: self.ctx.string(die_a.name),
             type_: 0,
             raw_type: self.ctx.reference(die_a.type_.as_ref()),
             bit_offset: 0,
-            bitfield_size: numeric(die_a.bit_size.clone()) as u8,
+            bitfield_size: numeric(die_a.bit_size) as u8,
             byte_offset: 0,
             bitfield_offset: 0,
-            byte_size: numeric(die_a.byte_size.clone()),
+            byte_size: numeric(die_a.byte_size),
             has_bit_offset: false,
             is_static: false,
         };
-        if let Some(v) = die_a.data_bit_offset.clone() {
+        if let Some(v) = die_a.data_bit_offset {
             m.has_bit_offset = true;
             m.bit_offset = attr_offset(&v) as u32;
         } else {
-            if let Some(v) = die_a.data_member_location.clone() {
+            if let Some(v) = die_a.data_member_location {
                 m.byte_offset = attr_offset(&v) as u32;
             } else {
                 m.is_static = !in_union;
             }
             m.bit_offset = m.byte_offset.wrapping_mul(8);
-            m.bitfield_offset = numeric(die_a.bit_offset.clone()) as i8;
+            m.bitfield_offset = numeric(die_a.bit_offset) as i8;
         }
         m
     }
@@ -1231,7 +1231,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
     fn param(&mut self, die: &Die<'a, '_>, die_a: &Attrs<'a>, has_ftype: bool, idx: i32) -> u32 {
         let mut p = Param {
             die: self.die_off(die),
-            name: self.ctx.string(die_a.name.clone()),
+            name: self.ctx.string(die_a.name),
             type_: 0,
             raw_type: self.ctx.reference(die_a.type_.as_ref()),
             origin: self.ctx.reference(die_a.abstract_origin.as_ref()),
@@ -1309,25 +1309,17 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
             }
             let op = ops[0];
             match op.atom {
-                expr::DW_OP_REG0..=expr::DW_OP_REG31 => {
-                    if first {
-                        set_loc_reg(p, op.atom as i32);
-                    }
+                expr::DW_OP_REG0..=expr::DW_OP_REG31 if first => {
+                    set_loc_reg(p, op.atom as i32);
                 }
-                expr::DW_OP_BREG0..=expr::DW_OP_BREG31 => {
-                    if first && had_stack_value {
-                        set_loc_reg(p, (op.atom - expr::DW_OP_BREG0 + expr::DW_OP_REG0) as i32);
-                    }
+                expr::DW_OP_BREG0..=expr::DW_OP_BREG31 if first && had_stack_value => {
+                    set_loc_reg(p, (op.atom - expr::DW_OP_BREG0 + expr::DW_OP_REG0) as i32);
                 }
-                expr::DW_OP_FBREG => {
-                    if first {
-                        p.loc_stack = true;
-                    }
-                }
-                expr::DW_OP_LIT0..=expr::DW_OP_LIT31 | expr::DW_OP_CONSTU | expr::DW_OP_CONSTS => {
-                    if first {
-                        p.loc_const_value = true;
-                    }
+                expr::DW_OP_FBREG if first => p.loc_stack = true,
+                expr::DW_OP_LIT0..=expr::DW_OP_LIT31 | expr::DW_OP_CONSTU | expr::DW_OP_CONSTS
+                    if first =>
+                {
+                    p.loc_const_value = true;
                 }
                 expr::DW_OP_ENTRY_VALUE | expr::DW_OP_GNU_ENTRY_VALUE => {
                     if let Some(inner) = self.ctx.decode(op.block) {
@@ -1405,18 +1397,16 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         }
         if (p.type_byte_size as i64) <= addr_size || !self.ctx.arch.agg_use_two_regs {
             match ops[0].atom {
-                expr::DW_OP_REG0..=expr::DW_OP_REG31 => {
-                    if first {
-                        set_loc_reg(p, ops[0].atom as i32);
-                    }
+                expr::DW_OP_REG0..=expr::DW_OP_REG31 if first => {
+                    set_loc_reg(p, ops[0].atom as i32);
                 }
-                expr::DW_OP_BREG0..=expr::DW_OP_BREG31 => {
-                    if first && ops[1..].iter().any(|o| o.atom == expr::DW_OP_STACK_VALUE) {
-                        set_loc_reg(
-                            p,
-                            (ops[0].atom - expr::DW_OP_BREG0 + expr::DW_OP_REG0) as i32,
-                        );
-                    }
+                expr::DW_OP_BREG0..=expr::DW_OP_BREG31
+                    if first && ops[1..].iter().any(|o| o.atom == expr::DW_OP_STACK_VALUE) =>
+                {
+                    set_loc_reg(
+                        p,
+                        (ops[0].atom - expr::DW_OP_BREG0 + expr::DW_OP_REG0) as i32,
+                    );
                 }
                 _ => {}
             }
@@ -1447,10 +1437,10 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         let die_a = attrs(die);
         let off = self.die_off(die);
         let has_abstract_origin = die_a.abstract_origin.is_some();
-        let inlined = numeric(die_a.inline.clone());
+        let inlined = numeric(die_a.inline);
         let mut f = Function {
             die: off,
-            name: self.ctx.string(die_a.name.clone()),
+            name: self.ctx.string(die_a.name),
             declaration: die_a.declaration.is_some(),
             external: die_a.external,
             has_abstract_origin,
@@ -1469,12 +1459,10 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         };
         if self.cu.producer_clang && inlined == 0 {
             f.signature_changed = if !has_abstract_origin {
-                numeric(die_a.calling_convention.clone()) == DW_CC_NOCALL
+                numeric(die_a.calling_convention) == DW_CC_NOCALL
             } else if f.origin.off != 0 && !f.origin.sig8 {
                 self.ctx
-                    .with_die(f.origin.off, |o| {
-                        numeric(attrs(o).calling_convention.clone())
-                    })
+                    .with_die(f.origin.off, |o| numeric(attrs(o).calling_convention))
                     .unwrap_or(0)
                     == DW_CC_NOCALL
             } else {
@@ -1585,7 +1573,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         let has_specification = die_a.specification.is_some();
         let mut v = Variable {
             die: self.die_off(die),
-            name: self.ctx.string(die_a.name.clone()),
+            name: self.ctx.string(die_a.name),
             type_: 0,
             raw_type: self.ctx.reference(die_a.type_.as_ref()),
             external: die_a.external,
@@ -2064,7 +2052,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                                 Some(Kind::Base { bit_size, .. }) => *bit_size as u64,
                                 _ => 0,
                             };
-                            byte_size = (bit_size + 7) / 8 * 8;
+                            byte_size = bit_size.div_ceil(8) * 8;
                         }
                     }
                     (byte_size, Some((0, byte_size)))
@@ -2202,10 +2190,10 @@ fn is_reg(atom: u8) -> bool {
 
 /// `attr_upper_bound`: `DW_AT_upper_bound + 1`, else `DW_AT_count`, else 0.
 fn upper_bound(die_a: &Attrs<'_>) -> u32 {
-    if let Some(v) = die_a.upper_bound.clone() {
+    if let Some(v) = die_a.upper_bound {
         return formudata(&v).map(|n| n.wrapping_add(1) as u32).unwrap_or(0);
     }
-    if let Some(v) = die_a.count.clone() {
+    if let Some(v) = die_a.count {
         return formudata(&v).map(|n| n as u32).unwrap_or(0);
     }
     0
