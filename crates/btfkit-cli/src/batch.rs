@@ -306,7 +306,12 @@ impl Rewrite<'_> {
                 }
                 Done::Failed(msg) => {
                     failed += 1;
-                    diag!("{}: {msg}", show(path));
+                    let shown = show(path);
+                    if msg.starts_with(&format!("{shown}:")) {
+                        diag!("{msg}");
+                    } else {
+                        diag!("{shown}: {msg}");
+                    }
                 }
                 Done::Interrupted => interrupted += 1,
             }
