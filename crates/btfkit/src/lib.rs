@@ -12,16 +12,20 @@
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
+pub mod compress;
 pub mod distill;
 pub mod dump;
 pub mod dwarf;
 pub mod elf;
 pub mod endian;
 pub mod error;
+pub mod escape;
 pub mod fields;
+pub mod file;
 pub mod gen;
 pub mod id;
 pub mod kind;
+pub mod module;
 pub mod raw;
 pub mod read;
 pub mod relocate;
