@@ -373,7 +373,7 @@ fn retarget_composes_distill_and_relocation_maps() {
     let section = ids
         .rewrite(|old| {
             let dist = d.id_map.get(TypeId(old))?;
-            r.id_map.get(dist.0 as usize).copied()
+            r.id_map.get(dist).map(|t| t.0)
         })
         .unwrap();
     let rs = Btf::parse_split(&r.split, &new_base).unwrap();
@@ -411,7 +411,7 @@ fn retarget_composes_distill_and_relocation_maps() {
     )
     .unwrap()
     .unwrap();
-    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(id as usize).copied());
+    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(TypeId(id)).map(|t| t.0));
     assert!(via.is_ok(), "{:?}", via.problems(&dist_ids));
 }
 

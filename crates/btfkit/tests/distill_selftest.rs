@@ -247,7 +247,8 @@ fn distilled_base() {
 fn relocation_failures(split: &Btf<'_>, target: &Btf<'_>) -> Vec<relocate::Failure> {
     relocate::relocate(split, target, Default::default())
         .expect_err("relocation must fail")
-        .failures
+        .failures()
+        .to_vec()
 }
 
 // ---------------------------------------------------------------------------------------

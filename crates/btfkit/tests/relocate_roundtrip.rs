@@ -249,14 +249,14 @@ fn struct_lands_on_enum_unless_strict() {
     let other = Btf::parse(&other_bytes).unwrap();
 
     let r = relocate::relocate(&ds, &other, Default::default()).expect("libbpf's rules accept it");
-    let dist_struct = TypeId(r.id_map.iter().position(|&v| v == e.0).unwrap() as u32);
+    let dist_struct = r.id_map.iter().find(|&(_, new)| new == e).unwrap().0;
     assert_eq!(r.cross_kind, vec![(dist_struct, e)]);
     let err = relocate::relocate(&ds, &other, relocate::Options { strict_kinds: true })
         .expect_err("strict kinds refuse it");
-    assert_eq!(err.failures.len(), 1);
-    assert_eq!(err.failures[0].name, "thing");
+    assert_eq!(err.failures().len(), 1);
+    assert_eq!(err.failures()[0].name, "thing");
     assert_eq!(
-        err.failures[0].candidates[0].mismatch,
+        err.failures()[0].candidates[0].mismatch,
         Some(relocate::Mismatch::Kind)
     );
 }

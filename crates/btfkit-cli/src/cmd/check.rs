@@ -73,7 +73,7 @@ fn check_distilled(target: &Btf<'_>, module: &DistilledInput) -> Result<Verdict>
                 // .BTF_ids: what the kernel reads through its relocation (btf_relocate_id).
                 let rs = Btf::parse_split(&r.split, target)?;
                 let ids = super::ids::check_module(&module.module.bytes, &rs, |id| {
-                    r.id_map.get(id as usize).copied()
+                    r.id_map.get(btfkit::TypeId(id)).map(|t| t.0)
                 })?;
                 if let Some(v) = ids_verdict(kind, ids.as_ref()) {
                     return Ok(v);
@@ -96,9 +96,9 @@ fn check_distilled(target: &Btf<'_>, module: &DistilledInput) -> Result<Verdict>
                 json: json!({
                     "ok": false,
                     "btf": kind,
-                    "problems": e.failures.iter().map(failure_json).collect::<Vec<_>>(),
+                    "problems": e.failures().iter().map(failure_json).collect::<Vec<_>>(),
                 }),
-                causes: e.failures.iter().map(cause).collect(),
+                causes: e.failures().iter().map(cause).collect(),
             }),
         }
     })

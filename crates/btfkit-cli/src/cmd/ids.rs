@@ -104,7 +104,7 @@ impl Opts {
                 &input.label,
                 validate,
             )?;
-            let map = |id: u32| relocated.id_map.get(id as usize).copied();
+            let map = |id: u32| relocated.id_map.get(btfkit::TypeId(id)).map(|t| t.0);
             let judge = Judge {
                 btf: &btf,
                 map: &map,

@@ -151,10 +151,10 @@ fn retarget_module(
             // Old id -> distilled id -> id over the new vmlinux.
             let map = |old: u32| {
                 let dist = match &dist_map {
-                    Some(m) => m.get(btfkit::TypeId(old))?.0,
-                    None => old,
+                    Some(m) => m.get(btfkit::TypeId(old))?,
+                    None => btfkit::TypeId(old),
                 };
-                r.id_map.get(dist as usize).copied()
+                r.id_map.get(dist).map(|t| t.0)
             };
             let section = ids.rewrite(map).context("rewriting .BTF_ids")?;
             let mut edits = patch::Patch::new();
