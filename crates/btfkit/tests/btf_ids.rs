@@ -356,12 +356,12 @@ fn retarget_composes_distill_and_relocation_maps() {
     let int = b.add_int("int", 4, raw::INT_SIGNED);
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     b.add_union("thread_union", 8);
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).unwrap();
     b.add_typedef("u64_t", long);
     let sock = b.add_struct("sock", 24);
-    b.add_member("refcnt", int, 0, 0);
+    b.add_member("refcnt", int, 0, 0).unwrap();
     b.add_struct("tcp_sock", 96);
-    b.add_member("sk", sock, 0, 0);
+    b.add_member("sk", sock, 0, 0).unwrap();
     let new_base_bytes = b.to_bytes(class.endian);
     let new_base = Btf::parse(&new_base_bytes).unwrap();
 

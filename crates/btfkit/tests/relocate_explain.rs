@@ -95,7 +95,7 @@ fn run(d: Dist, embedded: bool, base: &[BaseTy], strict: bool) -> Result<(), Rel
     let mut s = Builder::new_split(&dist);
     if embedded {
         s.add_struct("holder", 64);
-        s.add_member("f", dist_id, 0, 0);
+        s.add_member("f", dist_id, 0, 0).unwrap();
     } else {
         let p = s.add_ptr(dist_id);
         s.add_typedef("foo_ptr", p);

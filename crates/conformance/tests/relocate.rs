@@ -169,7 +169,7 @@ fn format_state_cross_kind_flaw() {
     let mut b = btfkit::write::Builder::new_split(&base);
     let p = b.add_ptr(st);
     b.add_struct("uses_format_state", 8);
-    b.add_member("fs", p, 0, 0);
+    b.add_member("fs", p, 0, 0).unwrap();
     let split_bytes = b.to_bytes(Endian::Little);
     let split = Btf::parse_split(&split_bytes, &base).expect("parses");
     let d = btfkit::distill::distill(&split).expect("distills");
@@ -203,7 +203,7 @@ fn embedded_size_is_checked_until_the_first_match() {
     let dist = Btf::parse(&dist_bytes).expect("parses");
     let mut s = btfkit::write::Builder::new_split(&dist);
     s.add_struct("holder", 8);
-    s.add_member("f", foo, 0, 0);
+    s.add_member("f", foo, 0, 0).unwrap();
     let split_bytes = s.to_bytes(Endian::Little);
 
     for (struct_first, relocates) in [(true, false), (false, true)] {
