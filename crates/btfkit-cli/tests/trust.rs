@@ -670,7 +670,7 @@ fn names_in_diagnostics_are_escaped() {
     let mut b = btfkit::write::Builder::new();
     let int = b.add_int("int", 4, btfkit::raw::INT_SIGNED);
     b.add_struct("ev\x1b[31mil\x07", 4);
-    b.add_member("x", int, 0, 0);
+    b.add_member("x", int, 0, 0).unwrap();
     let evil = dir.path().join("evil\x1b[2J.btf");
     std::fs::write(&evil, b.to_bytes(btfkit::Endian::Little)).unwrap();
     let r = btfkit_in(dir.path(), &["validate", s(&evil)], None);

@@ -34,6 +34,6 @@ pub mod write;
 
 pub use endian::Endian;
 pub use error::{Error, Result, Rule};
-pub use id::{StrOffset, TypeId};
+pub use id::{IdMap, StrOffset, TypeId};
 pub use kind::Kind;
 pub use read::{Btf, Type};

@@ -358,12 +358,12 @@ fn retarget_composes_distill_and_relocation_maps() {
     let int = b.add_int("int", 4, raw::INT_SIGNED);
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     b.add_union("thread_union", 8);
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).unwrap();
     b.add_typedef("u64_t", long);
     let sock = b.add_struct("sock", 24);
-    b.add_member("refcnt", int, 0, 0);
+    b.add_member("refcnt", int, 0, 0).unwrap();
     b.add_struct("tcp_sock", 96);
-    b.add_member("sk", sock, 0, 0);
+    b.add_member("sk", sock, 0, 0).unwrap();
     let new_base_bytes = b.to_bytes(class.endian);
     let new_base = Btf::parse(&new_base_bytes).unwrap();
 
@@ -374,7 +374,7 @@ fn retarget_composes_distill_and_relocation_maps() {
     let section = ids
         .rewrite(|old| {
             let dist = d.id_map.get(TypeId(old))?;
-            r.id_map.get(dist.0 as usize).copied()
+            r.id_map.get(dist).map(|t| t.0)
         })
         .unwrap();
     let rs = Btf::parse_split(&r.split, &new_base).unwrap();
@@ -412,7 +412,7 @@ fn retarget_composes_distill_and_relocation_maps() {
     )
     .unwrap()
     .unwrap();
-    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(id as usize).copied());
+    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(TypeId(id)).map(|t| t.0));
     assert!(via.is_ok(), "{:?}", via.problems(&dist_ids));
 }
 

@@ -142,9 +142,9 @@ fn render(v: &Verdict) -> Rendered {
             json: json!({
                 "ok": false,
                 "btf": form,
-                "problems": e.failures.iter().map(failure_json).collect::<Vec<_>>(),
+                "problems": e.failures().iter().map(failure_json).collect::<Vec<_>>(),
             }),
-            causes: e.failures.iter().map(cause).collect(),
+            causes: e.failures().iter().map(cause).collect(),
         },
         Finding::StaleBtfIds(ids) => Rendered {
             ok: false,

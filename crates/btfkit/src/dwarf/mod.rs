@@ -322,9 +322,11 @@ where
             });
         }
         let mut bytes = compressed.decompress()?;
-        // The line program is only parsed for its header (gimli reads it with the unit);
-        // nothing of it is used, so it is not relocated.
-        if relocatable && base != b"line" {
+        // Only what BTF generation reads is relocated: the line program is parsed for
+        // its header only (gimli reads it with the unit), and of location and range
+        // lists only the expressions are used, which relocations do not touch.
+        let unrelocated: &[&[u8]] = &[b"line", b"loclists", b"loc", b"rnglists", b"ranges"];
+        if relocatable && !unrelocated.contains(&base) {
             reloc::apply_to_section(&file, index, name, &mut bytes, &sections, &symbols, machine)?;
         }
         *slot = bytes;

@@ -10,7 +10,7 @@ use super::{GenError, Problem, ProblemKind};
 use crate::dwarf::{DwarfObject, Section, SHT_NOBITS, SHT_PROGBITS, STT_FUNC, STT_OBJECT};
 use crate::id::TypeId;
 use crate::read::Btf;
-use crate::write::{Builder, FwdKind};
+use crate::write::Builder;
 
 /// `KSYM_NAME_LEN`: pahole copies names and values into buffers this long.
 const KSYM_NAME_LEN: usize = 128;
@@ -78,6 +78,11 @@ pub(crate) struct Encoder<'a, 'b> {
     states: Vec<FuncState<'a>>,
     secinfo: Vec<Vec<VarSecinfo>>,
     include: Vec<bool>,
+    /// Offsets of strings already interned, by address: names come from `.debug_str`,
+    /// where the linker stored each string once.
+    str_cache: hashbrown::HashMap<(usize, usize), u32>,
+    /// Scratch words for the record being written.
+    tail: Vec<u32>,
 }
 
 fn name_of(n: Option<&[u8]>) -> &[u8] {
@@ -118,9 +123,25 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 .iter()
                 .map(|s| s.name == PERCPU_SECTION)
                 .collect(),
+            str_cache: hashbrown::HashMap::new(),
+            tail: Vec::new(),
         };
         enc.collect_kfuncs()?;
         Ok(enc)
+    }
+
+    /// `btf__add_str`: the offset of `s`, interned on first use (0 for the empty string).
+    fn intern(&mut self, s: &[u8]) -> u32 {
+        if s.is_empty() {
+            return 0;
+        }
+        let key = (s.as_ptr() as usize, s.len());
+        if let Some(&off) = self.str_cache.get(&key) {
+            return off;
+        }
+        let off = self.builder.add_str_bytes(s).0;
+        self.str_cache.insert(key, off);
+        off
     }
 
     /// A type of the BTF built so far or of its base.
@@ -323,23 +344,25 @@ impl<'a, 'b> Encoder<'a, 'b> {
         Ok(())
     }
 
-    /// `btf_encoder__encode_tag`.
+    /// `btf_encoder__encode_tag`: one type-table entry as one BTF record (or none, for
+    /// an unspecified type), written as libbpf's `btf__add_*` would write it.
     fn encode_tag(
         &mut self,
         cu: &Cu<'a>,
         id: usize,
         problems: &mut Vec<Problem>,
     ) -> Result<(), GenError> {
+        use crate::raw::info;
         let t = &cu.types[id];
         let off = self.type_id_off;
-        let r = |ty: u32| TypeId(if ty == 0 { 0 } else { off + ty });
+        let r = |ty: u32| if ty == 0 { 0 } else { off + ty };
         let err = |what: &'static str, reason: &'static str| GenError::Libbpf {
             what,
             die: t.die,
             name: String::from_utf8_lossy(name_of(t.name)).into_owned(),
             reason,
         };
-        let b = &mut self.builder;
+        let name = name_of(t.name);
         match t.tag {
             load::DW_TAG_BASE_TYPE => {
                 let Kind::Base {
@@ -351,7 +374,6 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 else {
                     unreachable!()
                 };
-                let name = name_of(t.name);
                 let mut encoding = 0u8;
                 if is_signed {
                     encoding = crate::raw::INT_SIGNED;
@@ -363,7 +385,8 @@ impl<'a, 'b> Encoder<'a, 'b> {
                         if name.is_empty() || !matches!(size, 2 | 4 | 8 | 12 | 16) {
                             return Err(err("FLOAT", "invalid name or size"));
                         }
-                        b.add_float(name, size);
+                        let n = self.intern(name);
+                        self.builder.add_raw(n, info(16, 0, false), size, &[]);
                         return Ok(());
                     }
                     problems.push(Problem {
@@ -385,33 +408,40 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 if name.is_empty() {
                     return Err(err("INT", "no name"));
                 }
-                b.add_int(name, byte_sz as u32, encoding);
+                let n = self.intern(name);
+                let size = byte_sz as u32;
+                self.builder.add_raw(
+                    n,
+                    info(1, 0, false),
+                    size,
+                    &[((encoding as u32) << 24) | (size * 8)],
+                );
             }
             load::DW_TAG_CONST_TYPE => {
-                b.add_const(r(t.type_));
+                self.builder.add_raw(0, info(10, 0, false), r(t.type_), &[]);
             }
             load::DW_TAG_POINTER_TYPE => {
-                b.add_ptr(r(t.type_));
+                self.builder.add_raw(0, info(2, 0, false), r(t.type_), &[]);
             }
             load::DW_TAG_RESTRICT_TYPE => {
-                b.add_restrict(r(t.type_));
+                self.builder.add_raw(0, info(11, 0, false), r(t.type_), &[]);
             }
             load::DW_TAG_VOLATILE_TYPE => {
-                b.add_volatile(r(t.type_));
+                self.builder.add_raw(0, info(9, 0, false), r(t.type_), &[]);
             }
             load::DW_TAG_TYPEDEF => {
-                let name = name_of(t.name);
                 if name.is_empty() {
                     return Err(err("TYPEDEF", "no name"));
                 }
-                b.add_typedef(name, r(t.type_));
+                let n = self.intern(name);
+                self.builder.add_raw(n, info(8, 0, false), r(t.type_), &[]);
             }
             load::DW_TAG_LLVM_ANNOTATION => {
-                let name = name_of(t.name);
                 if name.is_empty() {
                     return Err(err("TYPE_TAG", "no value"));
                 }
-                b.add_type_tag(name, r(t.type_));
+                let n = self.intern(name);
+                self.builder.add_raw(n, info(18, 0, false), r(t.type_), &[]);
             }
             load::DW_TAG_STRUCTURE_TYPE | load::DW_TAG_UNION_TYPE | load::DW_TAG_CLASS_TYPE => {
                 let Kind::Composite {
@@ -424,25 +454,19 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 };
                 let is_union = t.tag == load::DW_TAG_UNION_TYPE;
                 if declaration {
-                    let name = name_of(t.name);
                     if name.is_empty() {
                         return Err(err("FWD", "no name"));
                     }
-                    b.add_fwd(
-                        name,
-                        if is_union {
-                            FwdKind::Union
-                        } else {
-                            FwdKind::Struct
-                        },
-                    );
+                    let n = self.intern(name);
+                    self.builder.add_raw(n, info(7, 0, is_union), 0, &[]);
                     return Ok(());
                 }
-                if is_union {
-                    b.add_union(name_of(t.name), size);
-                } else {
-                    b.add_struct(name_of(t.name), size);
-                }
+                // btf__add_struct interns the name first, then each field's.
+                let n = self.intern(name);
+                let mut tail = std::mem::take(&mut self.tail);
+                tail.clear();
+                let mut vlen = 0u32;
+                let mut kflag = false;
                 for m in members {
                     if m.tag != load::DW_TAG_MEMBER {
                         continue;
@@ -450,19 +474,23 @@ impl<'a, 'b> Encoder<'a, 'b> {
                     let bit_size = m.bitfield_size as u32;
                     let is_bitfield = bit_size != 0 || m.bit_offset % 8 != 0;
                     if is_bitfield && (bit_size == 0 || m.bit_offset > 0xff_ffff) {
+                        self.tail = tail;
                         return Err(err("STRUCT", "invalid bitfield member"));
                     }
                     if is_union && m.bit_offset != 0 {
+                        self.tail = tail;
                         return Err(err("UNION", "member at a non-zero offset"));
                     }
-                    // Member types are not checked for 0 by pahole: void stays off + 0.
-                    b.add_member(
-                        name_of(m.name),
-                        TypeId(off + m.type_),
-                        m.bit_offset,
-                        m.bitfield_size,
-                    );
+                    let mn = self.intern(name_of(m.name));
+                    // Member types are not checked for void by pahole: off + 0 it is.
+                    tail.extend_from_slice(&[mn, off + m.type_, m.bit_offset | (bit_size << 24)]);
+                    vlen += 1;
+                    kflag |= bit_size != 0;
                 }
+                let kind = if is_union { 5 } else { 4 };
+                self.builder
+                    .add_raw(n, info(kind, vlen, kflag), size, &tail);
+                self.tail = tail;
             }
             load::DW_TAG_ARRAY_TYPE => {
                 let Kind::Array { ref dims } = t.kind else {
@@ -473,8 +501,12 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 for &d in dims.iter().rev() {
                     nelems = nelems.wrapping_mul(d);
                 }
-                let index = TypeId(self.array_index_id);
-                self.builder.add_array(r(t.type_), index, nelems);
+                self.builder.add_raw(
+                    0,
+                    info(3, 0, false),
+                    0,
+                    &[r(t.type_), self.array_index_id, nelems],
+                );
             }
             load::DW_TAG_ENUMERATION_TYPE => {
                 let Kind::Enum {
@@ -490,45 +522,61 @@ impl<'a, 'b> Encoder<'a, 'b> {
                     return Err(err("ENUM", "invalid size"));
                 }
                 let enum32 = byte_sz <= 4;
-                if enum32 {
-                    b.add_enum(name_of(t.name), byte_sz, false);
-                } else {
-                    b.add_enum64(name_of(t.name), byte_sz, is_signed);
-                }
+                let n = self.intern(name);
+                let mut tail = std::mem::take(&mut self.tail);
+                tail.clear();
+                let mut kflag = !enum32 && is_signed;
                 for v in values {
-                    let name = name_of(v.name);
-                    if name.is_empty() {
+                    let vname = name_of(v.name);
+                    if vname.is_empty() {
+                        self.tail = tail;
                         return Err(err("ENUM", "enumerator without a name"));
                     }
                     if size <= 32 {
                         let value = v.value as i64;
-                        if enum32 {
-                            if value < i32::MIN as i64 || value > u32::MAX as i64 {
-                                return Err(err("ENUM", "enumerator value out of range"));
-                            }
-                            b.add_enum_value(name, value);
-                        } else {
+                        if !enum32 {
+                            self.tail = tail;
                             return Err(err("ENUM", "32-bit value added to an ENUM64"));
                         }
+                        if value < i32::MIN as i64 || value > u32::MAX as i64 {
+                            self.tail = tail;
+                            return Err(err("ENUM", "enumerator value out of range"));
+                        }
+                        let vn = self.intern(vname);
+                        tail.extend_from_slice(&[vn, value as u32]);
+                        kflag |= value < 0;
                     } else if enum32 {
+                        self.tail = tail;
                         return Err(err("ENUM", "64-bit value added to an ENUM"));
                     } else {
-                        b.add_enum64_value(name, v.value);
+                        let vn = self.intern(vname);
+                        tail.extend_from_slice(&[vn, v.value as u32, (v.value >> 32) as u32]);
                     }
                 }
+                let (kind, per) = if enum32 { (6, 2) } else { (19, 3) };
+                let vlen = (tail.len() / per) as u32;
+                self.builder
+                    .add_raw(n, info(kind, vlen, kflag), byte_sz, &tail);
+                self.tail = tail;
             }
             load::DW_TAG_SUBROUTINE_TYPE => {
                 let Kind::Proto { ref params, unspec } = t.kind else {
                     unreachable!()
                 };
-                b.add_func_proto(r(t.type_));
+                let mut tail = std::mem::take(&mut self.tail);
+                tail.clear();
                 for &p in params {
                     let p = &cu.params[p as usize];
-                    b.add_param(name_of(p.name), r(p.type_));
+                    let pn = self.intern(name_of(p.name));
+                    tail.extend_from_slice(&[pn, r(p.type_)]);
                 }
                 if unspec {
-                    b.add_param("", TypeId(0));
+                    tail.extend_from_slice(&[0, 0]);
                 }
+                let vlen = (tail.len() / 2) as u32;
+                self.builder
+                    .add_raw(0, info(13, vlen, false), r(t.type_), &tail);
+                self.tail = tail;
             }
             load::DW_TAG_UNSPECIFIED_TYPE => {
                 // Encoded as nothing: references to it read as void.
@@ -586,10 +634,10 @@ impl<'a, 'b> Encoder<'a, 'b> {
         // is encoded in the end: libbpf keeps them, so their place in the string
         // section is decided here.
         for p in &params {
-            self.builder.add_str_bytes(p.0);
+            self.intern(p.0);
         }
         for a in &annots {
-            self.builder.add_str_bytes(a.0);
+            self.intern(a.0);
         }
         self.states.push(FuncState {
             elf: func,
@@ -705,7 +753,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
             let name = self.obj.sections[shndx].name;
             self.builder.add_datasec(name, size);
             for i in &infos {
-                self.builder.add_secinfo(TypeId(i.ty), i.offset, i.size);
+                self.builder.add_secinfo(TypeId(i.ty), i.offset, i.size)?;
             }
         }
         Ok(())
@@ -952,7 +1000,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
         let name = self.funcs[s.elf as usize].name;
         self.builder.add_func_proto(TypeId(ret));
         for (p, &ty) in s.params.iter().zip(param_types) {
-            self.builder.add_param(ksym(p.0), TypeId(ty));
+            self.builder.add_param(ksym(p.0), TypeId(ty))?;
         }
         let proto = TypeId(self.builder.next_id().0 - 1);
         if name.is_empty() {

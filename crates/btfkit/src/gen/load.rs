@@ -1496,7 +1496,6 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         let mut children = node.children();
         while let Some(c) = children.next()? {
             let cd = c.entry();
-            let cd_a = attrs(cd);
             let off = self.die_off(cd);
             match cd.tag().0 {
                 DW_TAG_CALL_SITE
@@ -1521,6 +1520,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                     } else {
                         -1
                     };
+                    let cd_a = attrs(cd);
                     let p = self.param(cd, &cd_a, has, idx);
                     self.tags_by_die.insert(off, TagRef::Param(p));
                     self.tags_order.push(TagRef::Param(p));

@@ -105,6 +105,9 @@ pub enum GenError {
     /// A kfunc flagged for arena pointers has no pointer there.
     #[error("kfunc '{0}': arena-tagged argument or return value is not a pointer")]
     KfuncArena(String),
+    /// The BTF builder refused a record.
+    #[error("building BTF: {0}")]
+    Build(#[from] crate::write::BuildError),
     /// The object has no unit pahole encodes.
     #[error("no compile unit to encode")]
     NoUnits,

@@ -149,7 +149,7 @@ pub fn retarget(
                     Some(m) => m.get(TypeId(old))?.0,
                     None => old,
                 };
-                r.id_map.get(dist as usize).copied()
+                r.id_map.get(TypeId(dist)).map(|t| t.0)
             };
             let section = ids.rewrite(map)?;
             let mut edits = patch::Patch::new();
