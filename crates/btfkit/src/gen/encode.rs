@@ -81,6 +81,7 @@ pub(crate) struct Encoder<'a, 'b> {
     /// Offsets of strings already interned, by address: names come from `.debug_str`,
     /// where the linker stored each string once.
     str_cache: hashbrown::HashMap<(usize, usize), u32>,
+    nr_register_params: i32,
     /// Scratch words for the record being written.
     tail: Vec<u32>,
 }
@@ -124,6 +125,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 .map(|s| s.name == PERCPU_SECTION)
                 .collect(),
             str_cache: hashbrown::HashMap::new(),
+            nr_register_params: load::Arch::new(obj.machine, !obj.big_endian).nr_register_params,
             tail: Vec::new(),
         };
         enc.collect_kfuncs()?;
@@ -296,6 +298,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
             }
         }
         // Functions, saved for the end.
+        let mut packing = super::packed::Packing::new(cu);
         for f in &cu.functions {
             if f.declaration {
                 continue;
@@ -315,7 +318,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
             } else {
                 continue;
             };
-            let uncertain = has_uncertain_arg_loc(cu, f);
+            let uncertain = packing.uncertain_arg_loc(cu, f, self.nr_register_params);
             self.save_func(cu, f, func, uncertain);
         }
         self.encode_variables(cu, problems)?;
@@ -1030,12 +1033,6 @@ impl<'a, 'b> Encoder<'a, 'b> {
 /// `btf_encoder_func_state__skip_optimized_parms` (no `true_signature`).
 fn skip_optimized_parms(s: &FuncState<'_>) -> bool {
     s.optimized_parms && (s.signature_changed || s.optimized_symbol)
-}
-
-/// `ftype__has_uncertain_arg_loc`: a named struct passed by value on the stack that is
-/// packed. Packing is not inferred here: such functions are treated as certain.
-fn has_uncertain_arg_loc(_cu: &Cu<'_>, _f: &load::Function<'_>) -> bool {
-    false
 }
 
 /// `get_elf_section`: the first PROGBITS/NOBITS section holding `addr`.

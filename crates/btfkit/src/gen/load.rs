@@ -158,11 +158,11 @@ pub(crate) struct Member<'a> {
     raw_type: Ref,
     pub bit_offset: u32,
     pub bitfield_size: u8,
-    byte_offset: u32,
+    pub(crate) byte_offset: u32,
     bitfield_offset: i8,
-    byte_size: u64,
+    pub(crate) byte_size: u64,
     has_bit_offset: bool,
-    is_static: bool,
+    pub(crate) is_static: bool,
 }
 
 /// An enumerator.
@@ -2175,6 +2175,15 @@ fn cache_bitfield(m: &mut Member<'_>, byte_size: u64, little_endian: bool) {
             .byte_offset
             .wrapping_mul(8)
             .wrapping_add(m.bitfield_offset as i32 as u32);
+    }
+    // Align on the underlying type's natural boundary (byte_offset and bitfield_offset
+    // only: the bit offset BTF gets stays).
+    m.bitfield_offset =
+        (m.bitfield_offset as i64 + (m.byte_offset as u64 % byte_size) as i64 * 8) as i8;
+    m.byte_offset = ((m.bit_offset / bit_size) * bit_size) / 8;
+    if m.bitfield_offset as i64 >= bit_size as i64 {
+        m.bitfield_offset = (m.bitfield_offset as i64 - bit_size as i64) as i8;
+        m.byte_offset = m.byte_offset.wrapping_add(byte_size as u32);
     }
 }
 

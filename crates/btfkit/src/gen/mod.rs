@@ -14,6 +14,7 @@
 mod encode;
 mod expr;
 mod load;
+mod packed;
 
 use crate::dwarf::{DwarfError, DwarfObject};
 use crate::read::Btf;
