@@ -315,7 +315,13 @@ where
             found_info = true;
         }
         let compressed = sec.compressed_data()?;
-        if compressed.uncompressed_size > MAX_SECTION_SIZE {
+        // Real debug sections compress by less than 200:1; more is a bomb.
+        let limit = MAX_SECTION_SIZE.min(
+            (compressed.data.len() as u64)
+                .saturating_mul(200)
+                .max(32 << 20),
+        );
+        if compressed.uncompressed_size > limit {
             return Err(DwarfError::TooLarge {
                 section: String::from_utf8_lossy(name).into_owned(),
                 size: compressed.uncompressed_size,

@@ -82,6 +82,8 @@ pub(crate) struct Encoder<'a, 'b> {
     /// where the linker stored each string once.
     str_cache: hashbrown::HashMap<(usize, usize), u32>,
     nr_register_params: i32,
+    /// Object symbols by (section, name), built on first use.
+    objects: Option<hashbrown::HashSet<(u32, &'a [u8])>>,
     /// Scratch words for the record being written.
     tail: Vec<u32>,
 }
@@ -126,6 +128,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 .collect(),
             str_cache: hashbrown::HashMap::new(),
             nr_register_params: load::Arch::new(obj.machine, !obj.big_endian).nr_register_params,
+            objects: None,
             tail: Vec::new(),
         };
         enc.collect_kfuncs()?;
@@ -731,11 +734,17 @@ impl<'a, 'b> Encoder<'a, 'b> {
         Ok(())
     }
 
-    fn variable_in_sec(&self, name: &[u8], shndx: u32) -> bool {
-        self.obj
-            .symbols
-            .iter()
-            .any(|s| s.shndx == shndx && s.st_type == STT_OBJECT && s.name == name)
+    /// `variable_in_sec`: is there an object symbol `name` in section `shndx`?
+    fn variable_in_sec(&mut self, name: &[u8], shndx: u32) -> bool {
+        let obj = self.obj;
+        let set = self.objects.get_or_insert_with(|| {
+            obj.symbols
+                .iter()
+                .filter(|s| s.st_type == STT_OBJECT)
+                .map(|s| (s.shndx, s.name))
+                .collect()
+        });
+        set.contains(&(shndx, name))
     }
 
     /// `btf_encoder__encode`: the saved functions, then the DATASECs.
