@@ -10,7 +10,7 @@
 #     OUTDIR/NAME.BTF_ids    resolve_btfids' .BTF_ids blob, when the module has one
 #     OUTDIR/NAME.shipped    the .BTF the module carries (absent when it has none)
 #   and prints one line per module: NAME identical|DIFFERENT|no-shipped-btf|pahole-failed.
-#   With --time, also prints "time NAME SECONDS MAXRSS_KB" for pahole and resolve_btfids together
+#   With --time, also prints "time NAME WALL USER SYS MAXRSS_KB" for pahole and resolve_btfids together
 #   (GNU time), run one module at a time as kbuild does.
 # Tools come from bash /work/shared/tools/kernel-7.2.sh (paths in /tmp/logs/k72.out or the
 # environment: PAHOLE, RESOLVE_BTFIDS, VMLINUX_BTF).
@@ -50,7 +50,7 @@ for m in "$@"; do
     $RESOLVE_BTFIDS $RB_FLAGS --btf_base "$VMLINUX_BTF" --btf "$ko.BTF.1" "$ko"
   }
   if [ "$TIME" = 1 ]; then
-    if ! /usr/bin/time -f "%e %M" -o "$work/t" bash -c "$(declare -f run); ko='$ko' PAHOLE_FLAGS='$PAHOLE_FLAGS' PAHOLE='$PAHOLE' RESOLVE_BTFIDS='$RESOLVE_BTFIDS' VMLINUX_BTF='$VMLINUX_BTF' RB_FLAGS='$RB_FLAGS' run" >/dev/null 2>"$work/err"; then
+    if ! /usr/bin/time -f "%e %U %S %M" -o "$work/t" bash -c "$(declare -f run); ko='$ko' PAHOLE_FLAGS='$PAHOLE_FLAGS' PAHOLE='$PAHOLE' RESOLVE_BTFIDS='$RESOLVE_BTFIDS' VMLINUX_BTF='$VMLINUX_BTF' RB_FLAGS='$RB_FLAGS' run" >/dev/null 2>"$work/err"; then
       echo "$name pahole-failed"; continue
     fi
     echo "time $name $(cat "$work/t")"

@@ -12,9 +12,9 @@ fn main() {
     let mut total_bytes = 0usize;
     for m in &args[2..] {
         let t = Instant::now();
-        let data = std::fs::read(m).expect("module");
-        total_bytes += data.len();
-        let enc = btfkit::gen::encode(&data, &base).expect("encode");
+        let file = std::fs::File::open(m).expect("module");
+        total_bytes += file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+        let enc = btfkit::gen::encode_source(&file, &base).expect("encode");
         if std::env::var_os("GEN_TIME_EACH").is_some() {
             println!(
                 "{m} {:.3}s {} bytes",

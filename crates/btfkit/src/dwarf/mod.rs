@@ -4,42 +4,59 @@
 //! of its allocated sections, the section headers with those laid-out addresses, and the
 //! symbol table. [`DwarfObject::dwarf`] gives the sections to the `gimli` crate.
 //!
+//! Only what BTF generation reads is read: the section headers, the symbol table, the
+//! `.BTF_ids` section and the debug sections gimli needs (not the line program); the
+//! relocations are streamed in chunks. An object can be read from memory or from any
+//! [`Source`] (a file, read piece by piece), so a large module is never held whole.
+//!
 //! Relocations are applied for x86-64, i386, arm64 (both byte orders), arm, s390x,
 //! powerpc (32 and 64-bit, both byte orders), riscv and loongarch; an object of another
 //! machine with relocations in its debug sections is refused.
 
+mod elf;
 mod reloc;
 
-use object::read::elf::{ElfFile, FileHeader, SectionHeader, Sym};
-use object::{Endianness, Object, ObjectSection};
 use std::borrow::Cow;
 
+pub use elf::Source;
+
 /// Largest decompressed size accepted for one debug section, against decompression
-/// bombs in hostile input.
+/// bombs in hostile input (a section may also not grow by more than 200:1).
 pub const MAX_SECTION_SIZE: u64 = 1 << 32;
 
 /// Why the DWARF of an ELF object could not be read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DwarfError {
-    /// `object` could not parse the file as ELF.
+    /// The file is not ELF, or its headers are malformed.
     #[error("not a readable ELF file: {0}")]
-    Elf(#[from] object::Error),
+    Elf(String),
     /// The file is not ELF.
     #[error("not an ELF file")]
     NotElf,
+    /// Reading the source failed.
+    #[error("reading the object: {0}")]
+    Io(#[from] std::io::Error),
     /// The file has no `.debug_info` section.
     #[error("no DWARF: the object has no .debug_info section")]
     NoDebugInfo,
-    /// A compressed section announces more than [`MAX_SECTION_SIZE`] bytes.
-    #[error(
-        "section {section}: decompressed size {size} exceeds the limit of {MAX_SECTION_SIZE} bytes"
-    )]
+    /// A compressed section announces more than it may hold.
+    #[error("section {section}: decompressed size {size} exceeds the limit of {limit} bytes")]
     TooLarge {
         /// Section name.
         section: String,
         /// Announced size.
         size: u64,
+        /// The limit for this section.
+        limit: u64,
+    },
+    /// A compressed section does not decompress.
+    #[error("section {section}: {reason}")]
+    Decompress {
+        /// Section name.
+        section: String,
+        /// What is wrong.
+        reason: String,
     },
     /// A relocation of a debug section cannot be applied.
     #[error("section {section}: relocation {index} (type {r_type}): {reason}")]
@@ -60,9 +77,9 @@ pub enum DwarfError {
 
 /// A section header, with the address libdwfl gives it.
 #[derive(Clone, Debug)]
-pub struct Section<'data> {
+pub struct Section {
     /// Name (empty when unreadable).
-    pub name: &'data [u8],
+    pub name: Vec<u8>,
     /// `sh_type`.
     pub sh_type: u32,
     /// `sh_flags`.
@@ -70,23 +87,38 @@ pub struct Section<'data> {
     /// `sh_addr`, or for an allocated section of a relocatable object the address of
     /// libdwfl's layout (`__libdwfl_elf_address_range`).
     pub addr: u64,
+    /// `sh_addr` as stored in the file.
+    pub raw_addr: u64,
+    /// `sh_offset`.
+    pub offset: u64,
     /// `sh_size`.
     pub size: u64,
     /// `sh_addralign`.
     pub align: u64,
-    /// The section's bytes as stored in the file (empty for `SHT_NOBITS` or when out of
-    /// bounds).
-    pub data: &'data [u8],
+    /// `sh_link`.
+    pub link: u32,
+    /// `sh_info`.
+    pub info: u32,
+    /// `sh_entsize`.
+    pub entsize: u64,
 }
 
 /// `SHT_PROGBITS`.
 pub const SHT_PROGBITS: u32 = 1;
 /// `SHT_SYMTAB`.
 pub const SHT_SYMTAB: u32 = 2;
+/// `SHT_RELA`.
+pub const SHT_RELA: u32 = 4;
 /// `SHT_NOBITS`.
 pub const SHT_NOBITS: u32 = 8;
+/// `SHT_REL`.
+pub const SHT_REL: u32 = 9;
+/// `SHT_SYMTAB_SHNDX`.
+pub const SHT_SYMTAB_SHNDX: u32 = 18;
 /// `SHF_ALLOC`.
 pub const SHF_ALLOC: u64 = 2;
+/// `SHF_COMPRESSED`.
+pub const SHF_COMPRESSED: u64 = 0x800;
 /// `STT_OBJECT`.
 pub const STT_OBJECT: u8 = 1;
 /// `STT_FUNC`.
@@ -98,9 +130,9 @@ const SHN_COMMON: u32 = 0xfff2;
 
 /// A symbol of `.symtab`.
 #[derive(Clone, Copy, Debug)]
-pub struct Symbol<'data> {
+pub struct Symbol<'a> {
     /// Name (empty when unreadable).
-    pub name: &'data [u8],
+    pub name: &'a [u8],
     /// `st_value` as stored (section-relative in a relocatable object).
     pub value: u64,
     /// `st_size`.
@@ -124,10 +156,7 @@ struct DebugSections<'data> {
     addr: Cow<'data, [u8]>,
     loclists: Cow<'data, [u8]>,
     loc: Cow<'data, [u8]>,
-    rnglists: Cow<'data, [u8]>,
-    ranges: Cow<'data, [u8]>,
     types: Cow<'data, [u8]>,
-    line: Cow<'data, [u8]>,
 }
 
 /// The reader type gimli is used with.
@@ -144,9 +173,10 @@ pub struct DwarfObject<'data> {
     /// Whether the object is relocatable (`ET_REL`).
     pub relocatable: bool,
     /// Every section header, indexed by section number.
-    pub sections: Vec<Section<'data>>,
-    /// `.symtab`, in order (entry 0 included); empty when there is none.
-    pub symbols: Vec<Symbol<'data>>,
+    pub sections: Vec<Section>,
+    symtab: elf::SymbolTable<'data>,
+    /// `.BTF_ids`: its section index and contents, when the object has one.
+    pub btf_ids: Option<(u32, Cow<'data, [u8]>)>,
     debug: DebugSections<'data>,
 }
 
@@ -156,7 +186,7 @@ impl std::fmt::Debug for DwarfObject<'_> {
             .field("machine", &self.machine)
             .field("big_endian", &self.big_endian)
             .field("sections", &self.sections.len())
-            .field("symbols", &self.symbols.len())
+            .field("symbols", &self.symtab.len())
             .finish()
     }
 }
@@ -164,12 +194,15 @@ impl std::fmt::Debug for DwarfObject<'_> {
 impl<'data> DwarfObject<'data> {
     /// Reads the ELF object in `data`: section headers (laid out as libdwfl does for a
     /// relocatable object), symbols, and the debug sections with relocations applied.
+    /// Sections that need no change are borrowed from `data`.
     pub fn parse(data: &'data [u8]) -> Result<Self, DwarfError> {
-        match object::FileKind::parse(data)? {
-            object::FileKind::Elf32 => parse_elf::<object::elf::FileHeader32<Endianness>>(data),
-            object::FileKind::Elf64 => parse_elf::<object::elf::FileHeader64<Endianness>>(data),
-            _ => Err(DwarfError::NotElf),
-        }
+        elf::load(data)
+    }
+
+    /// Reads the ELF object from `source` piece by piece, keeping only what BTF
+    /// generation needs.
+    pub fn read<S: Source + ?Sized>(source: &'data S) -> Result<Self, DwarfError> {
+        elf::load(source)
     }
 
     /// The gimli view of the debug sections.
@@ -183,15 +216,16 @@ impl<'data> DwarfObject<'data> {
         fn s<'a>(c: &'a [u8], endian: gimli::RunTimeEndian) -> Reader<'a> {
             gimli::EndianSlice::new(c, endian)
         }
+        let empty = gimli::EndianSlice::new(&[], endian);
         let mut dwarf = gimli::Dwarf {
             debug_abbrev: s(&d.abbrev, endian).into(),
             debug_addr: s(&d.addr, endian).into(),
-            debug_aranges: gimli::EndianSlice::new(&[], endian).into(),
+            debug_aranges: empty.into(),
             debug_info: s(&d.info, endian).into(),
-            debug_line: s(&d.line, endian).into(),
+            debug_line: empty.into(),
             debug_line_str: s(&d.line_str, endian).into(),
-            debug_macinfo: gimli::EndianSlice::new(&[], endian).into(),
-            debug_macro: gimli::EndianSlice::new(&[], endian).into(),
+            debug_macinfo: empty.into(),
+            debug_macro: empty.into(),
             debug_str: s(&d.str, endian).into(),
             debug_str_offsets: s(&d.str_offsets, endian).into(),
             debug_types: s(&d.types, endian).into(),
@@ -199,10 +233,7 @@ impl<'data> DwarfObject<'data> {
                 s(&d.loc, endian).into(),
                 s(&d.loclists, endian).into(),
             ),
-            ranges: gimli::RangeLists::new(
-                s(&d.ranges, endian).into(),
-                s(&d.rnglists, endian).into(),
-            ),
+            ranges: gimli::RangeLists::new(empty.into(), empty.into()),
             file_type: gimli::DwarfFileType::Main,
             sup: None,
             abbreviations_cache: gimli::AbbreviationsCache::new(),
@@ -212,143 +243,93 @@ impl<'data> DwarfObject<'data> {
     }
 
     /// The section with index `index`, if any.
-    pub fn section(&self, index: u32) -> Option<&Section<'data>> {
+    pub fn section(&self, index: u32) -> Option<&Section> {
         self.sections.get(index as usize)
     }
 
     /// The first section named `name`.
-    pub fn section_by_name(&self, name: &[u8]) -> Option<(u32, &Section<'data>)> {
+    pub fn section_by_name(&self, name: &[u8]) -> Option<(u32, &Section)> {
         self.sections
             .iter()
             .enumerate()
             .find(|(_, s)| s.name == name)
             .map(|(i, s)| (i as u32, s))
     }
+
+    /// The symbols of `.symtab`, in order (entry 0 included); none when there is no
+    /// symbol table.
+    pub fn symbols(&self) -> impl ExactSizeIterator<Item = Symbol<'_>> + '_ {
+        self.symtab.iter()
+    }
+
+    /// Whether the object has a symbol table.
+    pub fn has_symbols(&self) -> bool {
+        self.symtab.len() != 0
+    }
 }
 
-fn parse_elf<'data, Elf>(data: &'data [u8]) -> Result<DwarfObject<'data>, DwarfError>
-where
-    Elf: FileHeader<Endian = Endianness>,
-{
-    let file = ElfFile::<'data, Elf>::parse(data)?;
-    let endian = file.endian();
-    let header = file.elf_header();
-    let table = file.elf_section_table();
-    let relocatable = header.e_type(endian) == object::elf::ET_REL;
-    let machine = header.e_machine(endian).0;
-
-    // Section headers, with libdwfl's layout of a relocatable object's allocated sections.
-    let mut sections: Vec<Section<'data>> = table
-        .iter()
-        .map(|sh| Section {
-            name: table.section_name(endian, sh).unwrap_or(&[]),
-            sh_type: sh.sh_type(endian).0,
-            flags: sh.sh_flags(endian).0,
-            addr: sh.sh_addr(endian).into(),
-            size: sh.sh_size(endian).into(),
-            align: sh.sh_addralign(endian).into(),
-            data: if sh.sh_type(endian).0 == SHT_NOBITS {
-                &[]
-            } else {
-                sh.data(endian, data).unwrap_or(&[])
-            },
-        })
-        .collect();
-    if relocatable {
-        layout_rel_sections(&mut sections);
-    }
-
-    // Symbols.
-    let mut symbols = Vec::new();
-    if let Ok(symtab) = table.symbols(endian, data, object::elf::SHT_SYMTAB) {
-        let strings = symtab.strings();
-        symbols.reserve(symtab.len());
-        for (i, sym) in symtab.iter().enumerate() {
-            let raw = sym.st_shndx(endian).0 as u32;
-            let shndx = if raw == object::elf::SHN_XINDEX.0 as u32 {
-                symtab.shndx(endian, object::SymbolIndex(i)).unwrap_or(0)
-            } else {
-                raw
-            };
-            symbols.push(Symbol {
-                name: sym.name(endian, strings).unwrap_or(&[]),
-                value: sym.st_value(endian).into(),
-                size: sym.st_size(endian).into(),
-                st_type: sym.st_type().0,
-                bind: sym.st_bind().0,
-                shndx,
-            });
+/// A unit of the object for gimli, without its line program (which nothing here reads):
+/// `gimli::Unit::new` minus the `DW_AT_stmt_list` parse.
+pub fn unit<'a>(
+    dwarf: &gimli::Dwarf<Reader<'a>>,
+    header: gimli::UnitHeader<Reader<'a>>,
+) -> gimli::Result<gimli::Unit<Reader<'a>>> {
+    use gimli::AttributeValue as V;
+    let abbreviations = dwarf.abbreviations(&header)?;
+    let mut unit = gimli::Unit {
+        abbreviations,
+        name: None,
+        comp_dir: None,
+        low_pc: 0,
+        str_offsets_base: gimli::DebugStrOffsetsBase::default_for_encoding_and_file(
+            header.encoding(),
+            dwarf.file_type,
+        ),
+        addr_base: gimli::DebugAddrBase(0),
+        loclists_base: gimli::DebugLocListsBase::default_for_encoding_and_file(
+            header.encoding(),
+            dwarf.file_type,
+        ),
+        rnglists_base: gimli::DebugRngListsBase::default_for_encoding_and_file(
+            header.encoding(),
+            dwarf.file_type,
+        ),
+        line_program: None,
+        dwo_id: match header.type_() {
+            gimli::UnitType::Skeleton(id) | gimli::UnitType::SplitCompilation(id) => Some(id),
+            _ => None,
+        },
+        header,
+    };
+    let mut low_pc = None;
+    {
+        let mut cursor = unit.header.entries(&unit.abbreviations);
+        cursor.next_dfs()?;
+        let root = cursor.current().ok_or(gimli::Error::MissingUnitDie)?;
+        let mut attrs = root.attrs();
+        while let Some(attr) = attrs.next()? {
+            match (attr.name(), attr.value()) {
+                (gimli::DW_AT_low_pc, v) => low_pc = Some(v),
+                (gimli::DW_AT_str_offsets_base, V::DebugStrOffsetsBase(b)) => {
+                    unit.str_offsets_base = b
+                }
+                (gimli::DW_AT_addr_base | gimli::DW_AT_GNU_addr_base, V::DebugAddrBase(b)) => {
+                    unit.addr_base = b
+                }
+                (gimli::DW_AT_loclists_base, V::DebugLocListsBase(b)) => unit.loclists_base = b,
+                (gimli::DW_AT_rnglists_base | gimli::DW_AT_GNU_ranges_base, V::DebugRngListsBase(b)) => {
+                    unit.rnglists_base = b
+                }
+                _ => {}
+            }
         }
     }
-
-    let mut debug = DebugSections::default();
-    let mut found_info = false;
-    for sec in file.sections() {
-        let index = sec.index().0;
-        let Ok(name) = sec.name_bytes() else { continue };
-        let base = if let Some(rest) = name.strip_prefix(b".zdebug_") {
-            rest
-        } else if let Some(rest) = name.strip_prefix(b".debug_") {
-            rest
-        } else {
-            continue;
-        };
-        let slot = match base {
-            b"info" => &mut debug.info,
-            b"abbrev" => &mut debug.abbrev,
-            b"str" => &mut debug.str,
-            b"line_str" => &mut debug.line_str,
-            b"str_offsets" => &mut debug.str_offsets,
-            b"addr" => &mut debug.addr,
-            b"loclists" => &mut debug.loclists,
-            b"loc" => &mut debug.loc,
-            b"rnglists" => &mut debug.rnglists,
-            b"ranges" => &mut debug.ranges,
-            b"types" => &mut debug.types,
-            b"line" => &mut debug.line,
-            _ => continue,
-        };
-        if !slot.is_empty() {
-            continue; // the first one of a name wins, as in libdw
+    if let Some(v) = low_pc {
+        if let Ok(Some(a)) = dwarf.attr_address(&unit, v) {
+            unit.low_pc = a;
         }
-        if base == b"info" {
-            found_info = true;
-        }
-        let compressed = sec.compressed_data()?;
-        // Real debug sections compress by less than 200:1; more is a bomb.
-        let limit = MAX_SECTION_SIZE.min(
-            (compressed.data.len() as u64)
-                .saturating_mul(200)
-                .max(32 << 20),
-        );
-        if compressed.uncompressed_size > limit {
-            return Err(DwarfError::TooLarge {
-                section: String::from_utf8_lossy(name).into_owned(),
-                size: compressed.uncompressed_size,
-            });
-        }
-        let mut bytes = compressed.decompress()?;
-        // Only what BTF generation reads is relocated: the line program is parsed for
-        // its header only (gimli reads it with the unit), and of location and range
-        // lists only the expressions are used, which relocations do not touch.
-        let unrelocated: &[&[u8]] = &[b"line", b"loclists", b"loc", b"rnglists", b"ranges"];
-        if relocatable && !unrelocated.contains(&base) {
-            reloc::apply_to_section(&file, index, name, &mut bytes, &sections, &symbols, machine)?;
-        }
-        *slot = bytes;
     }
-    if !found_info {
-        return Err(DwarfError::NoDebugInfo);
-    }
-    Ok(DwarfObject {
-        big_endian: !file.is_little_endian(),
-        is_64: file.is_64(),
-        machine,
-        relocatable,
-        sections,
-        symbols,
-        debug,
-    })
+    Ok(unit)
 }
 
 /// `REL_MIN_ALIGN` of libdwfl.
@@ -360,7 +341,7 @@ const OFFLINE_REDZONE: u64 = 0x10000;
 /// with the base `dwfl_report_offline` uses for the first file): allocated sections with
 /// `sh_addr` 0 are placed one after another, each aligned, from a base that is raised
 /// (and the layout redone) when a section needs more alignment than the base has.
-fn layout_rel_sections(sections: &mut [Section<'_>]) {
+fn layout_rel_sections(sections: &mut [Section]) {
     // The arithmetic is libdwfl's, wrapping and all: `(v + align - 1) & -align`.
     let align_up = |v: u64, a: u64| v.wrapping_add(a.wrapping_sub(1)) & a.wrapping_neg();
     let mut base = align_up(OFFLINE_REDZONE, REL_MIN_ALIGN);
@@ -414,7 +395,7 @@ fn layout_rel_sections(sections: &mut [Section<'_>]) {
 /// Value of a symbol for relocation, as libdwfl computes it (`relocate_getsym`):
 /// `st_value` plus the laid-out address of its section when that is allocated; `None`
 /// for an undefined symbol (the relocation is then left unapplied).
-fn symbol_value(sym: &Symbol<'_>, sections: &[Section<'_>]) -> Option<u64> {
+fn symbol_value(sym: &Symbol<'_>, sections: &[Section]) -> Option<u64> {
     match sym.shndx {
         0 => None,
         SHN_ABS => Some(sym.value),

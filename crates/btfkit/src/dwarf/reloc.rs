@@ -3,9 +3,9 @@
 //! value in place), the add/sub pairs of riscv and loongarch combine with the value in
 //! place, and a relocation against an undefined symbol is left unapplied.
 
-use super::{symbol_value, DwarfError, Section, Symbol};
-use object::read::elf::{ElfFile, FileHeader, Rel, Rela, SectionHeader};
-use object::Endianness;
+use super::elf::{Layout, Source, SymbolTable};
+use super::{symbol_value, DwarfError, Section, SHT_RELA};
+use std::borrow::Cow;
 
 /// What a relocation type does to the bytes it points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,90 +100,88 @@ fn machine_known(machine: u16) -> bool {
     matches!(machine, 62 | 3 | 183 | 40 | 22 | 20 | 21 | 243 | 258)
 }
 
-/// Applies to `bytes` (the decompressed contents of section `index`) the relocations of
-/// every `SHT_REL`/`SHT_RELA` section that targets it.
-pub(super) fn apply_to_section<'data, Elf>(
-    file: &ElfFile<'data, Elf>,
-    index: usize,
-    name: &[u8],
-    bytes: &mut std::borrow::Cow<'data, [u8]>,
-    sections: &[Section<'data>],
-    symbols: &[Symbol<'data>],
+/// Relocation entries read per chunk: the relocation section is streamed, never held
+/// whole (it is larger than the section it relocates).
+const CHUNK: usize = 1 << 14;
+
+/// Applies to `bytes` (the decompressed contents of `target`) the relocations of the
+/// `SHT_REL`/`SHT_RELA` section `rs`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn apply<S: Source + ?Sized>(
+    src: &S,
+    l: Layout,
+    rs: &Section,
+    target: &Section,
+    bytes: &mut Cow<'_, [u8]>,
+    sections: &[Section],
+    symtab: &SymbolTable<'_>,
     machine: u16,
-) -> Result<(), DwarfError>
-where
-    Elf: FileHeader<Endian = Endianness>,
-{
-    let endian = file.endian();
-    let data = file.data();
-    let big = !matches!(endian, Endianness::Little);
-    let is_mips64el = false;
-    let section_name = || String::from_utf8_lossy(name).into_owned();
-    for sh in file.elf_section_table().iter() {
-        let sh_type = sh.sh_type(endian).0;
-        if sh_type != object::elf::SHT_RELA.0 && sh_type != object::elf::SHT_REL.0 {
-            continue;
-        }
-        if sh.sh_info(endian) as usize != index {
-            continue;
-        }
-        if !machine_known(machine) {
-            return Err(DwarfError::UnsupportedMachine(machine));
-        }
-        let buf = bytes.to_mut();
-        let mut apply = |i: usize,
-                         offset: u64,
-                         r_type: u32,
-                         sym: u32,
-                         addend: Option<i64>|
-         -> Result<(), DwarfError> {
+) -> Result<(), DwarfError> {
+    if rs.size == 0 {
+        return Ok(());
+    }
+    if !machine_known(machine) {
+        return Err(DwarfError::UnsupportedMachine(machine));
+    }
+    let rela = rs.sh_type == SHT_RELA;
+    let entsize = match (l.is_64, rela) {
+        (true, true) => 24,
+        (true, false) => 16,
+        (false, true) => 12,
+        (false, false) => 8,
+    };
+    let section_name = || String::from_utf8_lossy(&target.name).into_owned();
+    let count = (rs.size / entsize as u64) as usize;
+    let buf = bytes.to_mut();
+    let mut done = 0usize;
+    while done < count {
+        let n = CHUNK.min(count - done);
+        let chunk = src.read_at(rs.offset + (done * entsize) as u64, n * entsize)?;
+        for k in 0..n {
+            let e = &chunk[k * entsize..(k + 1) * entsize];
+            let (offset, sym, r_type, addend) = if l.is_64 {
+                let info = l.u64(e, 8);
+                (
+                    l.u64(e, 0),
+                    (info >> 32) as u32,
+                    (info & 0xffff_ffff) as u32,
+                    rela.then(|| l.u64(e, 16) as i64),
+                )
+            } else {
+                let info = l.u32(e, 4);
+                (
+                    l.u32(e, 0) as u64,
+                    info >> 8,
+                    info & 0xff,
+                    rela.then(|| l.u32(e, 8) as i32 as i64),
+                )
+            };
+            let index = done + k;
             let err = |reason| DwarfError::Relocation {
                 section: section_name(),
-                index: i,
+                index,
                 r_type,
                 reason,
             };
             let op = op_for(machine, r_type).ok_or_else(|| err("unsupported relocation type"))?;
             if op == Op::None {
-                return Ok(());
+                continue;
             }
             let s = if sym == 0 {
                 Some(0)
             } else {
-                let sym = symbols
+                let sym = symtab
                     .get(sym as usize)
                     .ok_or_else(|| err("symbol index out of range"))?;
-                symbol_value(sym, sections)
+                symbol_value(&sym, sections)
             };
             let Some(s) = s else {
-                return Ok(()); // undefined symbol: libdwfl keeps the relocation
+                continue; // undefined symbol: libdwfl keeps the relocation
             };
             let at = usize::try_from(offset).map_err(|_| err("offset out of range"))?;
-            patch(buf, at, op, s, addend, big).ok_or_else(|| err("offset out of range"))
-        };
-        if sh_type == object::elf::SHT_RELA.0 {
-            let relas: &[Elf::Rela] = sh.data_as_array(endian, data)?;
-            for (i, r) in relas.iter().enumerate() {
-                apply(
-                    i,
-                    r.r_offset(endian).into(),
-                    r.r_type(endian, is_mips64el).0,
-                    r.r_sym(endian, is_mips64el),
-                    Some(r.r_addend(endian).into()),
-                )?;
-            }
-        } else {
-            let rels: &[Elf::Rel] = sh.data_as_array(endian, data)?;
-            for (i, r) in rels.iter().enumerate() {
-                apply(
-                    i,
-                    r.r_offset(endian).into(),
-                    r.r_type(endian).0,
-                    r.r_sym(endian),
-                    None,
-                )?;
-            }
+            patch(buf, at, op, s, addend, l.big).ok_or_else(|| err("offset out of range"))?;
         }
+        done += n;
     }
     Ok(())
 }

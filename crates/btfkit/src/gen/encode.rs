@@ -197,15 +197,16 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// (section-relative symbol values), as pahole reopens the file for this.
     fn collect_kfuncs(&mut self) -> Result<(), GenError> {
         let obj = self.obj;
-        let Some((ids_index, ids)) = obj.section_by_name(b".BTF_ids") else {
+        let Some((ids_index, data)) = &obj.btf_ids else {
             return Ok(());
         };
-        if obj.symbols.is_empty() {
+        let ids_index = *ids_index;
+        let data: &[u8] = data;
+        if !obj.has_symbols() {
             return Ok(());
         }
-        // The raw header address: pahole reads this section from a fresh ELF handle.
-        let raw_addr = raw_section_addr(obj, ids_index);
-        let data = ids.data;
+        // The address as stored: pahole reads this section from a fresh ELF handle.
+        let raw_addr = obj.sections[ids_index as usize].raw_addr;
         let word = |off: u64| -> Option<u32> {
             let off = usize::try_from(off).ok()?;
             let b = data.get(off..off.checked_add(4)?)?;
@@ -217,7 +218,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
             })
         };
         let mut ranges: Vec<(u64, u64)> = Vec::new();
-        for sym in &obj.symbols {
+        for sym in obj.symbols() {
             if sym.shndx != ids_index || !sym.name.starts_with(b"__BTF_ID__set8__") {
                 continue;
             }
@@ -232,7 +233,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
             }
             ranges.push((sym.value, sym.value.wrapping_add(sym.size)));
         }
-        for sym in &obj.symbols {
+        for sym in obj.symbols() {
             if sym.shndx != ids_index {
                 continue;
             }
@@ -667,7 +668,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
         cu: &Cu<'a>,
         problems: &mut Vec<Problem>,
     ) -> Result<(), GenError> {
-        if self.obj.symbols.is_empty() {
+        if !self.obj.has_symbols() {
             return Ok(());
         }
         let off = self.type_id_off;
@@ -738,8 +739,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     fn variable_in_sec(&mut self, name: &[u8], shndx: u32) -> bool {
         let obj = self.obj;
         let set = self.objects.get_or_insert_with(|| {
-            obj.symbols
-                .iter()
+            obj.symbols()
                 .filter(|s| s.st_type == STT_OBJECT)
                 .map(|s| (s.shndx, s.name))
                 .collect()
@@ -762,7 +762,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
             });
             let last = infos.last().expect("non-empty");
             let size = last.offset.wrapping_add(last.size);
-            let name = self.obj.sections[shndx].name;
+            let name = &self.obj.sections[shndx].name;
             self.builder.add_datasec(name, size);
             for i in &infos {
                 self.builder.add_secinfo(TypeId(i.ty), i.offset, i.size)?;
@@ -1045,7 +1045,7 @@ fn skip_optimized_parms(s: &FuncState<'_>) -> bool {
 }
 
 /// `get_elf_section`: the first PROGBITS/NOBITS section holding `addr`.
-fn get_elf_section(sections: &[Section<'_>], addr: u64) -> usize {
+fn get_elf_section(sections: &[Section], addr: u64) -> usize {
     for (i, s) in sections.iter().enumerate().skip(1) {
         if s.sh_type != SHT_PROGBITS && s.sh_type != SHT_NOBITS {
             continue;
@@ -1096,18 +1096,6 @@ fn btf_name_valid(name: &[u8]) -> bool {
     name[1..].iter().all(|&c| ok(c, false))
 }
 
-/// The section address as stored in the file (before libdwfl's layout).
-fn raw_section_addr(obj: &DwarfObject<'_>, index: u32) -> u64 {
-    if obj.relocatable {
-        0
-    } else {
-        obj.sections
-            .get(index as usize)
-            .map(|s| s.addr)
-            .unwrap_or(0)
-    }
-}
-
 /// `get_func_name`: `__BTF_ID__func__NAME__N` to `NAME`.
 fn btf_id_func_name(sym: &[u8]) -> Option<&[u8]> {
     let rest = sym.strip_prefix(b"__BTF_ID__func__")?;
@@ -1120,9 +1108,9 @@ fn btf_id_func_name(sym: &[u8]) -> Option<&[u8]> {
 }
 
 /// `elf_functions__collect`: function symbols grouped by name without suffix, sorted.
-fn elf_functions<'a>(obj: &DwarfObject<'a>) -> Vec<ElfFunction<'a>> {
+fn elf_functions<'a>(obj: &'a DwarfObject<'a>) -> Vec<ElfFunction<'a>> {
     let mut entries: Vec<ElfFunction<'_>> = Vec::new();
-    for sym in &obj.symbols {
+    for sym in obj.symbols() {
         if sym.st_type != STT_FUNC || sym.name.is_empty() {
             continue;
         }

@@ -130,6 +130,16 @@ pub fn encode(object: &[u8], base: &Btf<'_>) -> Result<Encoded, GenError> {
     encode_object(&obj, base)
 }
 
+/// [`encode`] reading the object from `source` (a file, for instance) piece by piece:
+/// only the sections BTF generation needs are ever in memory.
+pub fn encode_source<S: crate::dwarf::Source + ?Sized>(
+    source: &S,
+    base: &Btf<'_>,
+) -> Result<Encoded, GenError> {
+    let obj = DwarfObject::read(source)?;
+    encode_object(&obj, base)
+}
+
 /// [`encode`] over an already parsed object.
 pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, GenError> {
     let dwarf = obj.dwarf();
@@ -138,7 +148,7 @@ pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, G
     let mut encoder: Option<encode::Encoder<'_, '_>> = None;
     let mut headers = dwarf.units();
     while let Some(header) = headers.next()? {
-        let unit = dwarf.unit(header)?;
+        let unit = crate::dwarf::unit(&dwarf, header)?;
         let ctx = load::UnitCtx {
             dwarf: &dwarf,
             unit: &unit,

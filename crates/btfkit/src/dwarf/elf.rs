@@ -1,0 +1,431 @@
+//! A small ELF reader for [`super::DwarfObject`]: headers of either class and byte order
+//! (extended section numbering included), the symbol table, compressed sections
+//! (`SHF_COMPRESSED` zlib/zstd, GNU `.zdebug`), read through a [`Source`] so that only
+//! the sections needed are ever in memory.
+
+use super::{
+    layout_rel_sections, reloc, DebugSections, DwarfError, DwarfObject, Section, Symbol,
+    MAX_SECTION_SIZE, SHF_COMPRESSED, SHT_NOBITS, SHT_REL, SHT_RELA, SHT_SYMTAB,
+    SHT_SYMTAB_SHNDX,
+};
+use std::borrow::Cow;
+use std::io::Read;
+
+/// Where the bytes of an ELF object come from: memory, or a file read piece by piece.
+pub trait Source {
+    /// Size of the object in bytes.
+    fn size(&self) -> u64;
+    /// `len` bytes at `offset` (an error when they are not all there).
+    fn read_at(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, DwarfError>;
+}
+
+impl Source for [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+    fn read_at(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, DwarfError> {
+        let start = usize::try_from(offset).map_err(|_| oob())?;
+        let end = start.checked_add(len).ok_or_else(oob)?;
+        self.get(start..end).map(Cow::Borrowed).ok_or_else(oob)
+    }
+}
+
+impl Source for std::fs::File {
+    fn size(&self) -> u64 {
+        self.metadata().map(|m| m.len()).unwrap_or(0)
+    }
+    fn read_at(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, DwarfError> {
+        use std::os::unix::fs::FileExt;
+        if offset.checked_add(len as u64).is_none_or(|end| end > self.size()) {
+            return Err(oob());
+        }
+        let mut buf = vec![0u8; len];
+        self.read_exact_at(&mut buf, offset)?;
+        Ok(Cow::Owned(buf))
+    }
+}
+
+fn oob() -> DwarfError {
+    DwarfError::Elf("a header or section lies outside the file".into())
+}
+
+fn bad(what: &str) -> DwarfError {
+    DwarfError::Elf(what.into())
+}
+
+/// Byte order and class of the object: reads its fixed-size fields.
+#[derive(Clone, Copy)]
+pub(super) struct Layout {
+    pub big: bool,
+    pub is_64: bool,
+}
+
+impl Layout {
+    pub fn u16(self, b: &[u8], at: usize) -> u16 {
+        let a = [b[at], b[at + 1]];
+        if self.big {
+            u16::from_be_bytes(a)
+        } else {
+            u16::from_le_bytes(a)
+        }
+    }
+    pub fn u32(self, b: &[u8], at: usize) -> u32 {
+        let a = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+        if self.big {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        }
+    }
+    pub fn u64(self, b: &[u8], at: usize) -> u64 {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&b[at..at + 8]);
+        if self.big {
+            u64::from_be_bytes(a)
+        } else {
+            u64::from_le_bytes(a)
+        }
+    }
+    /// A word: 8 bytes in ELF64, 4 in ELF32.
+    pub fn word(self, b: &[u8], at: usize) -> u64 {
+        if self.is_64 {
+            self.u64(b, at)
+        } else {
+            self.u32(b, at) as u64
+        }
+    }
+}
+
+/// The symbol table, decoded on iteration.
+pub(super) struct SymbolTable<'data> {
+    layout: Option<Layout>,
+    syms: Cow<'data, [u8]>,
+    strs: Cow<'data, [u8]>,
+    shndx: Cow<'data, [u8]>,
+}
+
+impl<'data> SymbolTable<'data> {
+    fn empty() -> Self {
+        SymbolTable {
+            layout: None,
+            syms: Cow::Borrowed(&[]),
+            strs: Cow::Borrowed(&[]),
+            shndx: Cow::Borrowed(&[]),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self.layout {
+            Some(l) => self.syms.len() / if l.is_64 { 24 } else { 16 },
+            None => 0,
+        }
+    }
+
+    pub fn get(&self, i: usize) -> Option<Symbol<'_>> {
+        let l = self.layout?;
+        let (size, b) = if l.is_64 { (24, &self.syms) } else { (16, &self.syms) };
+        let at = i.checked_mul(size)?;
+        if at + size > b.len() {
+            return None;
+        }
+        let (name_off, info, shndx, value, sz) = if l.is_64 {
+            (
+                l.u32(b, at),
+                b[at + 4],
+                l.u16(b, at + 6),
+                l.u64(b, at + 8),
+                l.u64(b, at + 16),
+            )
+        } else {
+            (
+                l.u32(b, at),
+                b[at + 12],
+                l.u16(b, at + 14),
+                l.u32(b, at + 4) as u64,
+                l.u32(b, at + 8) as u64,
+            )
+        };
+        let mut shndx = shndx as u32;
+        if shndx == 0xffff {
+            shndx = if self.shndx.len() >= (i + 1) * 4 {
+                l.u32(&self.shndx, i * 4)
+            } else {
+                0
+            };
+        }
+        let name = self
+            .strs
+            .get(name_off as usize..)
+            .map(|s| &s[..memchr::memchr(0, s).unwrap_or(s.len())])
+            .unwrap_or(&[]);
+        Some(Symbol {
+            name,
+            value,
+            size: sz,
+            st_type: info & 0xf,
+            bind: info >> 4,
+            shndx,
+        })
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Symbol<'_>> + '_ {
+        (0..self.len()).map(move |i| self.get(i).expect("index in range"))
+    }
+}
+
+/// Reads the section headers; returns the layout, header facts and sections.
+fn headers<S: Source + ?Sized>(src: &S) -> Result<(Layout, u16, u16, Vec<Section>), DwarfError> {
+    let ident = src.read_at(0, 16).map_err(|_| DwarfError::NotElf)?;
+    if &ident[..4] != b"\x7fELF" {
+        return Err(DwarfError::NotElf);
+    }
+    let is_64 = match ident[4] {
+        1 => false,
+        2 => true,
+        _ => return Err(bad("unknown ELF class")),
+    };
+    let big = match ident[5] {
+        1 => false,
+        2 => true,
+        _ => return Err(bad("unknown ELF byte order")),
+    };
+    let l = Layout { big, is_64 };
+    let eh = src.read_at(0, if is_64 { 64 } else { 52 })?;
+    let e_type = l.u16(&eh, 16);
+    let machine = l.u16(&eh, 18);
+    let (shoff, shentsize, mut shnum, mut shstrndx) = if is_64 {
+        (l.u64(&eh, 40), l.u16(&eh, 58), l.u16(&eh, 60) as u64, l.u16(&eh, 62) as u32)
+    } else {
+        (l.u32(&eh, 32) as u64, l.u16(&eh, 46), l.u16(&eh, 48) as u64, l.u16(&eh, 50) as u32)
+    };
+    let entsize = if is_64 { 64 } else { 40 };
+    if shoff == 0 {
+        return Ok((l, e_type, machine, Vec::new()));
+    }
+    if (shentsize as usize) < entsize {
+        return Err(bad("section header entries too small"));
+    }
+    // Extended numbering: the real values live in section 0.
+    let first = src.read_at(shoff, entsize)?;
+    if shnum == 0 {
+        shnum = l.word(&first, if is_64 { 32 } else { 20 });
+    }
+    if shstrndx == 0xffff {
+        shstrndx = l.u32(&first, if is_64 { 40 } else { 24 });
+    }
+    let total = shnum
+        .checked_mul(shentsize as u64)
+        .filter(|&t| shoff.checked_add(t).is_some_and(|e| e <= src.size()))
+        .ok_or_else(|| bad("section header table out of bounds"))?;
+    let table = src.read_at(shoff, total as usize)?;
+    let mut sections = Vec::with_capacity(shnum as usize);
+    let mut names = Vec::with_capacity(shnum as usize);
+    for i in 0..shnum as usize {
+        let at = i * shentsize as usize;
+        let h = &table[at..at + entsize];
+        let s = if is_64 {
+            Section {
+                name: Vec::new(),
+                sh_type: l.u32(h, 4),
+                flags: l.u64(h, 8),
+                addr: l.u64(h, 16),
+                raw_addr: l.u64(h, 16),
+                offset: l.u64(h, 24),
+                size: l.u64(h, 32),
+                link: l.u32(h, 40),
+                info: l.u32(h, 44),
+                align: l.u64(h, 48),
+                entsize: l.u64(h, 56),
+            }
+        } else {
+            Section {
+                name: Vec::new(),
+                sh_type: l.u32(h, 4),
+                flags: l.u32(h, 8) as u64,
+                addr: l.u32(h, 12) as u64,
+                raw_addr: l.u32(h, 12) as u64,
+                offset: l.u32(h, 16) as u64,
+                size: l.u32(h, 20) as u64,
+                link: l.u32(h, 24),
+                info: l.u32(h, 28),
+                align: l.u32(h, 32) as u64,
+                entsize: l.u32(h, 36) as u64,
+            }
+        };
+        names.push(l.u32(h, 0));
+        sections.push(s);
+    }
+    if let Some(sh) = sections.get(shstrndx as usize).cloned() {
+        if let Ok(strs) = raw_data(src, &sh) {
+            for (s, &n) in sections.iter_mut().zip(&names) {
+                if let Some(rest) = strs.get(n as usize..) {
+                    s.name = rest[..memchr::memchr(0, rest).unwrap_or(rest.len())].to_vec();
+                }
+            }
+        }
+    }
+    Ok((l, e_type, machine, sections))
+}
+
+/// The bytes of a section as stored (empty for `SHT_NOBITS`).
+fn raw_data<'s, S: Source + ?Sized>(src: &'s S, s: &Section) -> Result<Cow<'s, [u8]>, DwarfError> {
+    if s.sh_type == SHT_NOBITS || s.size == 0 {
+        return Ok(Cow::Borrowed(&[]));
+    }
+    let len = usize::try_from(s.size).map_err(|_| oob())?;
+    src.read_at(s.offset, len)
+}
+
+/// The bytes of a section, decompressed when it is stored compressed.
+fn section_data<'s, S: Source + ?Sized>(
+    src: &'s S,
+    l: Layout,
+    s: &Section,
+) -> Result<Cow<'s, [u8]>, DwarfError> {
+    let raw = raw_data(src, s)?;
+    let name = || String::from_utf8_lossy(&s.name).into_owned();
+    let (kind, size, payload): (u32, u64, &[u8]) = if s.flags & SHF_COMPRESSED != 0 {
+        let hl = if l.is_64 { 24 } else { 12 };
+        if raw.len() < hl {
+            return Err(DwarfError::Decompress {
+                section: name(),
+                reason: "compression header truncated".into(),
+            });
+        }
+        let kind = l.u32(&raw, 0);
+        let size = if l.is_64 {
+            l.u64(&raw, 8)
+        } else {
+            l.u32(&raw, 4) as u64
+        };
+        (kind, size, &raw[hl..])
+    } else if s.name.starts_with(b".zdebug") && raw.len() >= 12 && &raw[..4] == b"ZLIB" {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&raw[4..12]);
+        (1, u64::from_be_bytes(b), &raw[12..])
+    } else {
+        return Ok(raw);
+    };
+    let limit = MAX_SECTION_SIZE.min((payload.len() as u64).saturating_mul(200).max(32 << 20));
+    if size > limit {
+        return Err(DwarfError::TooLarge {
+            section: name(),
+            size,
+            limit,
+        });
+    }
+    let mut out = Vec::with_capacity(size as usize);
+    let res = match kind {
+        1 => flate2::read::ZlibDecoder::new(payload)
+            .take(size)
+            .read_to_end(&mut out)
+            .map_err(|e| e.to_string()),
+        2 => match ruzstd::decoding::StreamingDecoder::new(payload) {
+            Ok(d) => d.take(size).read_to_end(&mut out).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
+        k => Err(format!("unknown compression type {k}")),
+    };
+    match res {
+        Ok(_) if out.len() as u64 == size => Ok(Cow::Owned(out)),
+        Ok(_) => Err(DwarfError::Decompress {
+            section: name(),
+            reason: format!("decompressed {} bytes, header says {size}", out.len()),
+        }),
+        Err(reason) => Err(DwarfError::Decompress {
+            section: name(),
+            reason,
+        }),
+    }
+}
+
+/// Reads the object: headers, layout, symbols, `.BTF_ids`, the debug sections with
+/// their relocations applied.
+pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>, DwarfError> {
+    let (l, e_type, machine, mut sections) = headers(src)?;
+    let relocatable = e_type == 1;
+    if relocatable {
+        layout_rel_sections(&mut sections);
+    }
+
+    let mut symtab = SymbolTable::empty();
+    if let Some((i, st)) = sections.iter().enumerate().find(|(_, s)| s.sh_type == SHT_SYMTAB) {
+        let strs = match sections.get(st.link as usize) {
+            Some(s) => raw_data(src, s)?,
+            None => Cow::Borrowed(&[][..]),
+        };
+        let shndx = match sections
+            .iter()
+            .find(|s| s.sh_type == SHT_SYMTAB_SHNDX && s.link as usize == i)
+        {
+            Some(s) => raw_data(src, s)?,
+            None => Cow::Borrowed(&[][..]),
+        };
+        symtab = SymbolTable {
+            layout: Some(l),
+            syms: raw_data(src, st)?,
+            strs,
+            shndx,
+        };
+    }
+
+    let btf_ids = match sections.iter().position(|s| s.name == b".BTF_ids") {
+        Some(i) => Some((i as u32, raw_data(src, &sections[i])?)),
+        None => None,
+    };
+
+    let mut debug = DebugSections::default();
+    let mut found_info = false;
+    for (index, sec) in sections.iter().enumerate() {
+        let base = if let Some(rest) = sec.name.strip_prefix(b".zdebug_") {
+            rest
+        } else if let Some(rest) = sec.name.strip_prefix(b".debug_") {
+            rest
+        } else {
+            continue;
+        };
+        // Of location lists only the expressions are read, which relocations do not
+        // touch: they are used as stored.
+        let (slot, relocate) = match base {
+            b"info" => (&mut debug.info, true),
+            b"abbrev" => (&mut debug.abbrev, true),
+            b"str" => (&mut debug.str, true),
+            b"line_str" => (&mut debug.line_str, true),
+            b"str_offsets" => (&mut debug.str_offsets, true),
+            b"addr" => (&mut debug.addr, true),
+            b"loclists" => (&mut debug.loclists, false),
+            b"loc" => (&mut debug.loc, false),
+            b"types" => (&mut debug.types, true),
+            _ => continue,
+        };
+        if !slot.is_empty() {
+            continue; // the first one of a name wins, as in libdw
+        }
+        if base == b"info" {
+            found_info = true;
+        }
+        let mut bytes = section_data(src, l, sec)?;
+        if relocatable && relocate {
+            for rs in sections
+                .iter()
+                .filter(|r| (r.sh_type == SHT_RELA || r.sh_type == SHT_REL) && r.info as usize == index)
+            {
+                reloc::apply(src, l, rs, sec, &mut bytes, &sections, &symtab, machine)?;
+            }
+        }
+        *slot = bytes;
+    }
+    if !found_info {
+        return Err(DwarfError::NoDebugInfo);
+    }
+    Ok(DwarfObject {
+        big_endian: l.big,
+        is_64: l.is_64,
+        machine,
+        relocatable,
+        sections,
+        symtab,
+        btf_ids,
+        debug,
+    })
+}
