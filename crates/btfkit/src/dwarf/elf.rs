@@ -5,8 +5,7 @@
 
 use super::{
     layout_rel_sections, reloc, DebugSections, DwarfError, DwarfObject, Section, Symbol,
-    MAX_SECTION_SIZE, SHF_COMPRESSED, SHT_NOBITS, SHT_REL, SHT_RELA, SHT_SYMTAB,
-    SHT_SYMTAB_SHNDX,
+    MAX_SECTION_SIZE, SHF_COMPRESSED, SHT_NOBITS, SHT_REL, SHT_RELA, SHT_SYMTAB, SHT_SYMTAB_SHNDX,
 };
 use std::borrow::Cow;
 use std::io::Read;
@@ -36,7 +35,10 @@ impl Source for std::fs::File {
     }
     fn read_at(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>, DwarfError> {
         use std::os::unix::fs::FileExt;
-        if offset.checked_add(len as u64).is_none_or(|end| end > self.size()) {
+        if offset
+            .checked_add(len as u64)
+            .is_none_or(|end| end > self.size())
+        {
             return Err(oob());
         }
         let mut buf = vec![0u8; len];
@@ -123,7 +125,11 @@ impl<'data> SymbolTable<'data> {
 
     pub fn get(&self, i: usize) -> Option<Symbol<'_>> {
         let l = self.layout?;
-        let (size, b) = if l.is_64 { (24, &self.syms) } else { (16, &self.syms) };
+        let (size, b) = if l.is_64 {
+            (24, &self.syms)
+        } else {
+            (16, &self.syms)
+        };
         let at = i.checked_mul(size)?;
         if at + size > b.len() {
             return None;
@@ -194,9 +200,19 @@ fn headers<S: Source + ?Sized>(src: &S) -> Result<(Layout, u16, u16, Vec<Section
     let e_type = l.u16(&eh, 16);
     let machine = l.u16(&eh, 18);
     let (shoff, shentsize, mut shnum, mut shstrndx) = if is_64 {
-        (l.u64(&eh, 40), l.u16(&eh, 58), l.u16(&eh, 60) as u64, l.u16(&eh, 62) as u32)
+        (
+            l.u64(&eh, 40),
+            l.u16(&eh, 58),
+            l.u16(&eh, 60) as u64,
+            l.u16(&eh, 62) as u32,
+        )
     } else {
-        (l.u32(&eh, 32) as u64, l.u16(&eh, 46), l.u16(&eh, 48) as u64, l.u16(&eh, 50) as u32)
+        (
+            l.u32(&eh, 32) as u64,
+            l.u16(&eh, 46),
+            l.u16(&eh, 48) as u64,
+            l.u16(&eh, 50) as u32,
+        )
     };
     let entsize = if is_64 { 64 } else { 40 };
     if shoff == 0 {
@@ -321,7 +337,10 @@ fn section_data<'s, S: Source + ?Sized>(
             .read_to_end(&mut out)
             .map_err(|e| e.to_string()),
         2 => match ruzstd::decoding::StreamingDecoder::new(payload) {
-            Ok(d) => d.take(size).read_to_end(&mut out).map_err(|e| e.to_string()),
+            Ok(d) => d
+                .take(size)
+                .read_to_end(&mut out)
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         },
         k => Err(format!("unknown compression type {k}")),
@@ -349,7 +368,11 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
     }
 
     let mut symtab = SymbolTable::empty();
-    if let Some((i, st)) = sections.iter().enumerate().find(|(_, s)| s.sh_type == SHT_SYMTAB) {
+    if let Some((i, st)) = sections
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.sh_type == SHT_SYMTAB)
+    {
         let strs = match sections.get(st.link as usize) {
             Some(s) => raw_data(src, s)?,
             None => Cow::Borrowed(&[][..]),
@@ -406,10 +429,9 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
         }
         let mut bytes = section_data(src, l, sec)?;
         if relocatable && relocate {
-            for rs in sections
-                .iter()
-                .filter(|r| (r.sh_type == SHT_RELA || r.sh_type == SHT_REL) && r.info as usize == index)
-            {
+            for rs in sections.iter().filter(|r| {
+                (r.sh_type == SHT_RELA || r.sh_type == SHT_REL) && r.info as usize == index
+            }) {
                 reloc::apply(src, l, rs, sec, &mut bytes, &sections, &symtab, machine)?;
             }
         }

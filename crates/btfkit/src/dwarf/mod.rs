@@ -317,9 +317,10 @@ pub fn unit<'a>(
                     unit.addr_base = b
                 }
                 (gimli::DW_AT_loclists_base, V::DebugLocListsBase(b)) => unit.loclists_base = b,
-                (gimli::DW_AT_rnglists_base | gimli::DW_AT_GNU_ranges_base, V::DebugRngListsBase(b)) => {
-                    unit.rnglists_base = b
-                }
+                (
+                    gimli::DW_AT_rnglists_base | gimli::DW_AT_GNU_ranges_base,
+                    V::DebugRngListsBase(b),
+                ) => unit.rnglists_base = b,
                 _ => {}
             }
         }

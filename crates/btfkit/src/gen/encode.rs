@@ -78,9 +78,6 @@ pub(crate) struct Encoder<'a, 'b> {
     states: Vec<FuncState<'a>>,
     secinfo: Vec<Vec<VarSecinfo>>,
     include: Vec<bool>,
-    /// Offsets of strings already interned, by address: names come from `.debug_str`,
-    /// where the linker stored each string once.
-    str_cache: hashbrown::HashMap<(usize, usize), u32>,
     nr_register_params: i32,
     /// Object symbols by (section, name), built on first use.
     objects: Option<hashbrown::HashSet<(u32, &'a [u8])>>,
@@ -126,7 +123,6 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 .iter()
                 .map(|s| s.name == PERCPU_SECTION)
                 .collect(),
-            str_cache: hashbrown::HashMap::new(),
             nr_register_params: load::Arch::new(obj.machine, !obj.big_endian).nr_register_params,
             objects: None,
             tail: Vec::new(),
@@ -137,16 +133,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
 
     /// `btf__add_str`: the offset of `s`, interned on first use (0 for the empty string).
     fn intern(&mut self, s: &[u8]) -> u32 {
-        if s.is_empty() {
-            return 0;
-        }
-        let key = (s.as_ptr() as usize, s.len());
-        if let Some(&off) = self.str_cache.get(&key) {
-            return off;
-        }
-        let off = self.builder.add_str_bytes(s).0;
-        self.str_cache.insert(key, off);
-        off
+        self.builder.add_str_bytes(s).0
     }
 
     /// A type of the BTF built so far or of its base.
