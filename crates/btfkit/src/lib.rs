@@ -3,6 +3,7 @@
 //!
 //! - [`read`]: zero-copy [`read::Btf`] over a byte slice, base or split, either byte order.
 //! - [`validate`]: the kernel's checks of a blob at rest, every problem reported.
+//! - [`kind`]: [`Kind`] and the one table of per-kind facts ([`kind::KindFacts`]).
 //! - [`fields`]: the type-id / string-offset field visitor every algorithm uses.
 //! - [`write`](mod@write): a builder and serializer.
 //! - [`distill`]: libbpf's `btf__distill_base`, byte-identical.
