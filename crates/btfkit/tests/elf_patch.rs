@@ -1022,3 +1022,80 @@ fn overlapping_section_is_moved_not_overwritten() {
         assert_eq!(r.hdrs[BTF].data, b"abc");
     }
 }
+
+/// A kept section that shares bytes with the ELF file header (a crafted file, found by
+/// the `elf_patch` fuzz target) is refused: the header's table fields change, so the
+/// section could not keep its bytes.
+#[test]
+fn section_over_the_file_header_is_refused() {
+    for c in CLASSES {
+        let f = sample(c);
+        let p = read(&f);
+        let mut g = f.clone();
+        let entsize = if c.is64 { 64 } else { 40 };
+        let hdr = p.e_shoff as usize + DATA * entsize;
+        let (off_at, size_at, w) = if c.is64 { (24, 32, 8) } else { (16, 20, 4) };
+        let put = |g: &mut Vec<u8>, at: usize, v: u64| {
+            let b = if c.be {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            let b = if c.be { &b[8 - w..] } else { &b[..w] };
+            g[at..at + w].copy_from_slice(b);
+        };
+        put(&mut g, hdr + off_at, 8);
+        put(&mut g, hdr + size_at, 16);
+        let err = patch::set_btf(&g, b"abc", None).unwrap_err();
+        assert!(
+            matches!(err, PatchError::HeaderOverlap { index, .. } if index == DATA),
+            "{err}"
+        );
+        // Replacing that section itself moves it and leaves the header alone.
+        let mut r = Patch::new();
+        r.replace(".data", b"12345");
+        let out = r.apply(&g).unwrap();
+        assert_eq!(read(&out.elf).hdrs[DATA].data, b"12345");
+    }
+}
+
+/// A section name string table that is not kept as bytes (SHT_NULL or SHT_NOBITS type)
+/// is refused, not replaced by a table of only the new names (found by the `elf_patch`
+/// fuzz target: every other name was lost).
+#[test]
+fn unusable_name_table_is_refused() {
+    for c in CLASSES {
+        let f = sample(c);
+        let p = read(&f);
+        let entsize = if c.is64 { 64 } else { 40 };
+        let put32 = |g: &mut Vec<u8>, at: usize, v: u32| {
+            let b = if c.be {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            g[at..at + 4].copy_from_slice(&b);
+        };
+        for ty in [0u32, 8] {
+            let mut g = f.clone();
+            put32(&mut g, p.e_shoff as usize + SHSTRTAB * entsize + 4, ty);
+            let err = patch::set_btf(&g, b"abc", Some(b"base")).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    PatchError::NameTable {
+                        index: SHSTRTAB,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+        // e_shstrndx 0: no names at all; `object` refuses the file.
+        let mut g = f.clone();
+        let at = if c.is64 { 0x3e } else { 0x32 };
+        g[at..at + 2].copy_from_slice(&[0, 0]);
+        let err = patch::set_btf(&g, b"abc", None).unwrap_err();
+        assert!(matches!(err, PatchError::Parse(_)), "{err}");
+    }
+}
