@@ -1099,3 +1099,24 @@ fn unusable_name_table_is_refused() {
         assert!(matches!(err, PatchError::Parse(_)), "{err}");
     }
 }
+
+/// Empty contents placed at the end get no alignment padding: padding would be dead
+/// space before the header table, and patching the result with no edits would move the
+/// table (found by the `elf_patch` fuzz target).
+#[test]
+fn empty_sections_are_not_padded() {
+    for c in CLASSES {
+        let f = sample(c);
+        let mut p = Patch::new();
+        let wide = NewSection {
+            sh_addralign: 64,
+            ..NewSection::BTF
+        };
+        p.replace(".data", b"").set_with(".empty", b"", wide);
+        let out = p.apply(&f).unwrap();
+        let again = Patch::new().apply(&out.elf).unwrap();
+        assert!(again.elf == out.elf, "an empty patch changed the result");
+        let r = read(&out.elf);
+        assert_eq!(section(&r, ".empty")[0].1.size, 0);
+    }
+}

@@ -871,7 +871,12 @@ fn apply_elf<Elf: FileHeader<Endian = Endianness>>(
                     reason: "its sh_addralign is not a power of two of at most 64 KiB",
                 });
             }
-            pad_to(&mut out, align);
+            // No padding for empty contents: it would be dead space before the header
+            // table, and the result would not come back byte-identical from an empty
+            // patch.
+            if !b.is_empty() {
+                pad_to(&mut out, align);
+            }
             shdrs[i].offset = out.len() as u64;
             out.extend_from_slice(b);
         }
