@@ -18,7 +18,7 @@
 use crate::common::{parts, same, valid};
 use btfkit::distill::{self, DistillError, Distilled, Root};
 use btfkit::relocate::{self, Problem};
-use btfkit::{Btf, Kind};
+use btfkit::{Btf, Kind, Rule};
 
 /// True when the input was a valid pair (and was distilled).
 pub fn run(data: &[u8]) -> bool {
@@ -103,7 +103,14 @@ fn round_trip(base: &Btf<'_>, split: &Btf<'_>, d: &Distilled) {
         }
     };
     let back = Btf::parse_split(&r.split, base).expect("relocated parses");
-    assert!(valid(&back), "{:?}", btfkit::validate::validate(&back));
+    // A name the base stores inside a longer string (the kernel allows it; real bases
+    // never do it) is where relocation points too, as libbpf does: the split check
+    // that flags such offsets does not apply.
+    let errors: Vec<_> = btfkit::validate::validate(&back)
+        .into_iter()
+        .filter(|e| e.rule() != Rule::NameInsideBaseString)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(back.type_count(), split.type_count() + d.copied_types);
     for (orig, new) in split.types().zip(back.types()) {
         assert_eq!(orig.id(), new.id());

@@ -24,6 +24,7 @@ use object::Endianness;
 /// One section header, widened, with its name and contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Sec {
+    name_off: u32,
     name: Vec<u8>,
     ty: u32,
     flags: u64,
@@ -50,7 +51,7 @@ impl Sec {
     }
 
     fn is_zero(&self) -> bool {
-        self.name.is_empty()
+        self.name_off == 0
             && self.ty == 0
             && self.flags == 0
             && self.addr == 0
@@ -70,6 +71,7 @@ fn read_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Vec<Sec>
     let mut out = Vec::new();
     for s in sections.iter() {
         out.push(Sec {
+            name_off: s.sh_name(endian),
             name: sections.section_name(endian, s).ok()?.to_vec(),
             ty: s.sh_type(endian).0,
             flags: s.sh_flags(endian).0,
