@@ -1060,8 +1060,9 @@ fn section_over_the_file_header_is_refused() {
 }
 
 /// A section name string table that is not kept as bytes (SHT_NULL or SHT_NOBITS type)
-/// is refused, not replaced by a table of only the new names (found by the `elf_patch`
-/// fuzz target: every other name was lost).
+/// is refused, not replaced by a table of only the new names, and so is section 0 as the
+/// table (found by the `elf_patch` fuzz target: every other name was lost, or the result
+/// had e_shstrndx 0 and no reader took it).
 #[test]
 fn unusable_name_table_is_refused() {
     for c in CLASSES {
@@ -1097,6 +1098,15 @@ fn unusable_name_table_is_refused() {
         g[at..at + 2].copy_from_slice(&[0, 0]);
         let err = patch::set_btf(&g, b"abc", None).unwrap_err();
         assert!(matches!(err, PatchError::Parse(_)), "{err}");
+        // e_shstrndx SHN_XINDEX with section 0's sh_link 0: `object` reads it as index 0
+        // (a table with no names); the patcher refuses it rather than write e_shstrndx 0.
+        g[at..at + 2].copy_from_slice(&[0xff, 0xff]);
+        let err = patch::set_btf(&g, b"abc", None).unwrap_err();
+        assert!(
+            matches!(err, PatchError::NameTable { index: 0, .. }),
+            "{err}"
+        );
+        assert!(Patch::new().apply(&g).is_err());
     }
 }
 
@@ -1118,5 +1128,28 @@ fn empty_sections_are_not_padded() {
         assert!(again.elf == out.elf, "an empty patch changed the result");
         let r = read(&out.elf);
         assert_eq!(section(&r, ".empty")[0].1.size, 0);
+    }
+}
+
+/// Program headers whose end overflows 64 bits are truncated headers, not an
+/// arithmetic overflow (found by the `elf_patch` fuzz target, which builds with overflow
+/// checks).
+#[test]
+fn program_header_end_overflow() {
+    for c in CLASSES.into_iter().filter(|c| c.is64) {
+        let mut g = sample(c);
+        let put = |g: &mut Vec<u8>, at: usize, b: &[u8]| {
+            let mut b = b.to_vec();
+            if !c.be {
+                b.reverse();
+            }
+            g[at..at + b.len()].copy_from_slice(&b);
+        };
+        put(&mut g, 0x20, &(u64::MAX - 10).to_be_bytes()); // e_phoff
+        put(&mut g, 0x36, &56u16.to_be_bytes()); // e_phentsize
+        put(&mut g, 0x38, &2u16.to_be_bytes()); // e_phnum
+        let err = Patch::new().apply(&g).unwrap_err();
+        assert!(matches!(err, PatchError::HeadersTruncated), "{err}");
+        assert!(patch::image_len(&g).is_err());
     }
 }

@@ -453,10 +453,11 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Layout<'data, Elf> {
         let phoff: u64 = header.e_phoff(endian).into();
         let phnum = header.phnum(endian, data)?;
         if phoff != 0 && phnum > 0 {
-            fixed.push((
-                phoff,
-                phoff + u64::from(phnum) * u64::from(header.e_phentsize(endian)),
-            ));
+            let end = u64::from(phnum)
+                .checked_mul(u64::from(header.e_phentsize(endian)))
+                .and_then(|len| phoff.checked_add(len))
+                .ok_or(PatchError::HeadersTruncated)?;
+            fixed.push((phoff, end));
         }
         for &(_, end) in &fixed {
             if end > data.len() as u64 {
@@ -587,7 +588,15 @@ fn apply_elf<Elf: FileHeader<Endian = Endianness>>(
     // Names are read from `.shstrtab` whatever its type (as `object` and readelf do),
     // but a table of no type or of type SHT_NOBITS is not kept as bytes here.
     let names_sec = &layout.shdrs[layout.shstrndx];
-    if layout.shstrndx != 0 && names_sec.size > 0 && !names_sec.has_bytes() {
+    if layout.shstrndx == 0 {
+        // SHN_XINDEX with section 0's sh_link 0: the result would say e_shstrndx 0,
+        // which readers refuse.
+        return Err(PatchError::NameTable {
+            index: 0,
+            reason: "e_shstrndx points at section 0",
+        });
+    }
+    if names_sec.size > 0 && !names_sec.has_bytes() {
         return Err(PatchError::NameTable {
             index: layout.shstrndx,
             reason: "it is SHT_NULL or SHT_NOBITS",
