@@ -7,7 +7,7 @@
 //! before, and every word outside the sets' slots is unchanged; rewriting the rewritten
 //! section again (patched into the file and read back) changes nothing when the sets do
 //! not overlap; with a map that maps nothing, rewriting fails exactly when some id word
-//! is nonzero. When `btf_ids::distill` succeeds, its section has the input's size.
+//! is nonzero. When `module::distill_with_btf_ids` succeeds, its section has the input's size.
 
 use btfkit::elf::btf_ids::{self, BtfIds, SetKind};
 use btfkit::write::Builder;
@@ -22,13 +22,13 @@ fn fixture() -> &'static (Vec<u8>, Vec<u8>) {
         let mut b = Builder::new();
         let int = b.add_int("int", 4, raw::INT_SIGNED);
         let sock = b.add_struct("sock", 16);
-        b.add_member("refcnt", int, 0, 0);
+        b.add_member("refcnt", int, 0, 0).expect("a valid element");
         let tcp = b.add_struct("tcp_sock", 64);
-        b.add_member("sk", sock, 0, 0);
+        b.add_member("sk", sock, 0, 0).expect("a valid element");
         let long = b.add_int("long", 8, raw::INT_SIGNED);
         b.add_typedef("u64_t", long);
         b.add_union("thread_union", 8);
-        b.add_member("x", long, 0, 0);
+        b.add_member("x", long, 0, 0).expect("a valid element");
         let proto = b.add_func_proto(int);
         b.add_func("vmlinux_fn", 1, proto);
         let _ = tcp;
@@ -37,15 +37,15 @@ fn fixture() -> &'static (Vec<u8>, Vec<u8>) {
         let mut s = Builder::new_split(&base_btf);
         let sk = s.add_ptr(sock);
         s.add_struct("mod_state", 16);
-        s.add_member("sk", sk, 0, 0);
-        s.add_member("x", int, 64, 0);
+        s.add_member("sk", sk, 0, 0).expect("a valid element");
+        s.add_member("x", int, 64, 0).expect("a valid element");
         let proto = s.add_func_proto(int);
-        s.add_param("sk", sk);
+        s.add_param("sk", sk).expect("a valid element");
         s.add_func("bbr_init", 0, proto);
         s.add_func("bbr_main", 0, proto);
         s.add_func("bbr_undo", 0, proto);
         s.add_struct("nf_conn___init", 4);
-        s.add_member("x", int, 0, 0);
+        s.add_member("x", int, 0, 0).expect("a valid element");
         let split = s.to_bytes(Endian::Little);
         (base, split)
     })
@@ -148,7 +148,7 @@ pub fn run(data: &[u8]) -> bool {
         let _ = btf_ids::describe_id(r.id, r.target, &r.is);
     }
     let _ = ids.roots(&split);
-    if let Ok((_, section)) = btf_ids::distill(&split, &ids) {
+    if let Ok((_, section, _)) = btfkit::module::distill_with_btf_ids(&split, &ids) {
         assert_eq!(section.len(), len);
     }
 

@@ -126,7 +126,8 @@ pub fn build(b: &mut Builder<'_>, ops: &[Op], k: &mut Known, prefix: &str) {
                 };
                 for (i, p) in ptrs.iter().enumerate() {
                     let off = if is_struct { i as u32 * 64 } else { 0 };
-                    b.add_member(format!("m{i}"), *p, off, 0);
+                    b.add_member(format!("m{i}"), *p, off, 0)
+                        .expect("a valid element");
                 }
                 if !anon {
                     k.named.push(s);
@@ -137,11 +138,13 @@ pub fn build(b: &mut Builder<'_>, ops: &[Op], k: &mut Known, prefix: &str) {
                 let n = named(y % 3 == 0);
                 let e = if y % 2 == 0 {
                     let e = b.add_enum(&n, [1, 2, 4, 8][x as usize % 4], false);
-                    b.add_enum_value(format!("{name}_A"), i64::from(x % 100));
+                    b.add_enum_value(format!("{name}_A"), i64::from(x % 100))
+                        .expect("a valid element");
                     e
                 } else {
                     let e = b.add_enum64(&n, 8, y % 4 == 1);
-                    b.add_enum64_value(format!("{name}_A"), u64::from(x) << 33);
+                    b.add_enum64_value(format!("{name}_A"), u64::from(x) << 33)
+                        .expect("a valid element");
                     e
                 };
                 (e, true)
@@ -156,13 +159,15 @@ pub fn build(b: &mut Builder<'_>, ops: &[Op], k: &mut Known, prefix: &str) {
             }
             10 if !k.sized.is_empty() => {
                 let proto = b.add_func_proto(pick(&k.sized, x));
-                b.add_param("a", pick(&k.sized, y));
+                b.add_param("a", pick(&k.sized, y))
+                    .expect("a valid element");
                 (proto, false)
             }
             11 if !k.sized.is_empty() => {
                 // A function: its prototype first.
                 let proto = b.add_func_proto(pick(&k.sized, x));
-                b.add_param("p", pick(&k.sized, y));
+                b.add_param("p", pick(&k.sized, y))
+                    .expect("a valid element");
                 k.all.push(proto);
                 (b.add_func(&name, y % 2, proto), false)
             }
@@ -173,8 +178,10 @@ pub fn build(b: &mut Builder<'_>, ops: &[Op], k: &mut Known, prefix: &str) {
                 k.sized.push(int);
                 let other = pick(&k.sized, y);
                 let s = b.add_struct(&name, 16 + (x % 4) * 8);
-                b.add_member("lo", int, 0, 1 + (x % 16) as u8);
-                b.add_member("hi", int, 1 + x % 16, 1 + (y % 15) as u8);
+                b.add_member("lo", int, 0, 1 + (x % 16) as u8)
+                    .expect("a valid element");
+                b.add_member("hi", int, 1 + x % 16, 1 + (y % 15) as u8)
+                    .expect("a valid element");
                 let _ = other;
                 k.named.push(s);
                 (s, true)

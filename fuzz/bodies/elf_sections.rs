@@ -6,7 +6,7 @@
 //! its identification bytes say; a section that is not stored compressed is a borrowed
 //! slice of the input; `image_len` never exceeds the input.
 
-use btfkit::elf::BtfSections;
+use btfkit::elf::{BtfSections, ElfError};
 use btfkit::Btf;
 use std::borrow::Cow;
 
@@ -22,13 +22,16 @@ fn inside(data: &[u8], part: &[u8]) -> bool {
     part.is_empty() || (p >= start && p + part.len() <= end)
 }
 
-/// True when `data` is an ELF file with a `.BTF` section.
+/// True when `data` is an ELF file that `object` reads.
 pub fn run(data: &[u8]) -> bool {
     if let Ok(len) = btfkit::elf::patch::image_len(data) {
         assert!(len <= data.len(), "image_len {len} > file {}", data.len());
     }
-    let Ok(s) = BtfSections::parse(data) else {
-        return false;
+    let s = match BtfSections::parse(data) {
+        Ok(s) => s,
+        Err(ElfError::Parse(_)) => return false,
+        // Read, and refused for what its BTF sections are.
+        Err(_) => return true,
     };
     assert!(btfkit::elf::is_elf(data));
     assert_eq!(s.is_64, data[4] == 2, "class");

@@ -22,11 +22,11 @@ fn base_bytes() -> &'static [u8] {
         let mut b = Builder::new();
         let int = b.add_int("int", 4, raw::INT_SIGNED);
         let s = b.add_struct("s", 8);
-        b.add_member("a", int, 0, 0);
-        b.add_member("b", int, 32, 0);
+        let _ = b.add_member("a", int, 0, 0);
+        let _ = b.add_member("b", int, 32, 0);
         b.add_ptr(s);
         b.add_enum("e", 4, false);
-        b.add_enum_value("E0", 0);
+        let _ = b.add_enum_value("E0", 0);
         b.to_bytes(Endian::Little)
     })
 }
@@ -106,7 +106,7 @@ fn generate(b: &mut Builder<'_>, inp: &mut Input<'_>) {
                 for _ in 0..members {
                     let (n, id, off, bits) =
                         (inp.name(), inp.id(), inp.u32() & 0xff_ffff, inp.u8());
-                    b.add_member(n, id, off, bits);
+                    let _ = b.add_member(n, id, off, bits);
                 }
             }
             8 => {
@@ -115,7 +115,7 @@ fn generate(b: &mut Builder<'_>, inp: &mut Input<'_>) {
                 b.add_enum(n, u32::from(size), signed);
                 for _ in 0..values {
                     let n = inp.name();
-                    b.add_enum_value(n, i64::from(inp.u32() as i32));
+                    let _ = b.add_enum_value(n, i64::from(inp.u32() as i32));
                 }
             }
             9 => {
@@ -125,7 +125,7 @@ fn generate(b: &mut Builder<'_>, inp: &mut Input<'_>) {
                 for _ in 0..values {
                     let n = inp.name();
                     let v = u64::from(inp.u32()) << 32 | u64::from(inp.u32());
-                    b.add_enum64_value(n, v);
+                    let _ = b.add_enum64_value(n, v);
                 }
             }
             10 => {
@@ -145,7 +145,7 @@ fn generate(b: &mut Builder<'_>, inp: &mut Input<'_>) {
                 b.add_func_proto(ret);
                 for _ in 0..params {
                     let (n, id) = (inp.name(), inp.id());
-                    b.add_param(n, id);
+                    let _ = b.add_param(n, id);
                 }
             }
             13 => {
@@ -157,7 +157,7 @@ fn generate(b: &mut Builder<'_>, inp: &mut Input<'_>) {
                 b.add_datasec(n, size);
                 for _ in 0..infos {
                     let (id, off, size) = (inp.id(), inp.u32(), inp.u32());
-                    b.add_secinfo(id, off, size);
+                    let _ = b.add_secinfo(id, off, size);
                 }
             }
             _ => {

@@ -10,14 +10,18 @@
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
+pub mod compress;
 pub mod distill;
 pub mod dump;
 pub mod elf;
 pub mod endian;
 pub mod error;
+pub mod escape;
 pub mod fields;
+pub mod file;
 pub mod id;
 pub mod kind;
+pub mod module;
 pub mod raw;
 pub mod read;
 pub mod relocate;
@@ -26,6 +30,6 @@ pub mod write;
 
 pub use endian::Endian;
 pub use error::{Error, Result, Rule};
-pub use id::{StrOffset, TypeId};
+pub use id::{IdMap, StrOffset, TypeId};
 pub use kind::Kind;
 pub use read::{Btf, Type};

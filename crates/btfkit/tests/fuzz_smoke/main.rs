@@ -12,6 +12,7 @@ mod harness;
 mod seeds;
 
 mod btf_ids;
+mod decompress;
 mod distill;
 mod elf_patch;
 mod elf_sections;

@@ -22,32 +22,32 @@ pub fn every_kind(endian: Endian) -> Vec<u8> {
     let ptr = b.add_ptr(int);
     let arr = b.add_array(ch, int, 16);
     b.add_struct("s", 32);
-    b.add_member("a", int, 0, 0);
-    b.add_member("bits", int, 32, 3);
-    b.add_member("p", ptr, 64, 0);
-    b.add_member("arr", arr, 128, 0);
+    b.add_member("a", int, 0, 0).expect("a valid element");
+    b.add_member("bits", int, 32, 3).expect("a valid element");
+    b.add_member("p", ptr, 64, 0).expect("a valid element");
+    b.add_member("arr", arr, 128, 0).expect("a valid element");
     let u = b.add_union("u", 4);
-    b.add_member("x", int, 0, 0);
+    b.add_member("x", int, 0, 0).expect("a valid element");
     b.add_enum("e", 4, true);
-    b.add_enum_value("A", -1);
-    b.add_enum_value("B", 7);
+    b.add_enum_value("A", -1).expect("a valid element");
+    b.add_enum_value("B", 7).expect("a valid element");
     b.add_fwd("f", FwdKind::Union);
     let td = b.add_typedef("td", int);
     let v = b.add_volatile(td);
     let c = b.add_const(v);
     b.add_restrict(ptr);
     let proto = b.add_func_proto(int);
-    b.add_param("x", c);
-    b.add_param("", TypeId(0));
+    b.add_param("x", c).expect("a valid element");
+    b.add_param("", TypeId(0)).expect("a valid element");
     let func = b.add_func("fn", 1, proto);
     let var = b.add_var("v", 1, u);
     b.add_datasec(".data", 8);
-    b.add_secinfo(var, 0, 4);
+    b.add_secinfo(var, 0, 4).expect("a valid element");
     b.add_float("double", 8);
     b.add_decl_tag("tag", func, 0);
     b.add_type_tag("user", int);
     b.add_enum64("e64", 8, false);
-    b.add_enum64_value("BIG", 1 << 40);
+    b.add_enum64_value("BIG", 1 << 40).expect("a valid element");
     b.to_bytes(endian)
 }
 
@@ -518,6 +518,22 @@ fn write_seeds() {
             random_ops(&mut rng, 10 + i + i % 2),
         );
         write("relocate", &format!("ops{i}"), &join(&[&b, &s, &c]));
+    }
+
+    // decompress: small streams of every format (a BTF blob, an ELF object, nothing, a
+    // run of zeros larger than the smallest caps); byte 0 picks the format and the cap.
+    let elf64 = &elves[0].1;
+    for (k, c) in btfkit::compress::Compression::ALL.into_iter().enumerate() {
+        for (name, data, cap) in [
+            ("btf", every_kind(Endian::Little), 5u8),
+            ("elf", elf64.clone(), 7),
+            ("empty", Vec::new(), 0),
+            ("zeros", vec![0u8; 6000], 7),
+        ] {
+            let mut s = vec![k as u8 | cap << 2];
+            s.extend_from_slice(&btfkit::compress::compress(&data, c));
+            write("decompress", &format!("{}_{name}", c.name()), &s);
+        }
     }
 
     // roundtrip: generated calls; blobs.
