@@ -10,46 +10,7 @@
 //! is nonzero. When `module::distill_with_btf_ids` succeeds, its section has the input's size.
 
 use btfkit::elf::btf_ids::{self, BtfIds, SetKind};
-use btfkit::write::Builder;
-use btfkit::{raw, Btf, Endian};
-use std::sync::OnceLock;
-
-/// A vmlinux-like base and a module split over it, with the names the seeds' entries
-/// use (`crates/btfkit/tests/support/btf_ids_fixture.rs`).
-fn fixture() -> &'static (Vec<u8>, Vec<u8>) {
-    static F: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
-    F.get_or_init(|| {
-        let mut b = Builder::new();
-        let int = b.add_int("int", 4, raw::INT_SIGNED);
-        let sock = b.add_struct("sock", 16);
-        b.add_member("refcnt", int, 0, 0).expect("a valid element");
-        let tcp = b.add_struct("tcp_sock", 64);
-        b.add_member("sk", sock, 0, 0).expect("a valid element");
-        let long = b.add_int("long", 8, raw::INT_SIGNED);
-        b.add_typedef("u64_t", long);
-        b.add_union("thread_union", 8);
-        b.add_member("x", long, 0, 0).expect("a valid element");
-        let proto = b.add_func_proto(int);
-        b.add_func("vmlinux_fn", 1, proto);
-        let _ = tcp;
-        let base = b.to_bytes(Endian::Little);
-        let base_btf = Btf::parse(&base).expect("fixture base parses");
-        let mut s = Builder::new_split(&base_btf);
-        let sk = s.add_ptr(sock);
-        s.add_struct("mod_state", 16);
-        s.add_member("sk", sk, 0, 0).expect("a valid element");
-        s.add_member("x", int, 64, 0).expect("a valid element");
-        let proto = s.add_func_proto(int);
-        s.add_param("sk", sk).expect("a valid element");
-        s.add_func("bbr_init", 0, proto);
-        s.add_func("bbr_main", 0, proto);
-        s.add_func("bbr_undo", 0, proto);
-        s.add_struct("nf_conn___init", 4);
-        s.add_member("x", int, 0, 0).expect("a valid element");
-        let split = s.to_bytes(Endian::Little);
-        (base, split)
-    })
-}
+use btfkit::Btf;
 
 /// The `(first, end)` byte range of each set's slots.
 fn slot_ranges(ids: &BtfIds) -> Vec<(usize, usize)> {
@@ -138,7 +99,7 @@ pub fn run(data: &[u8]) -> bool {
     }
 
     // Resolution, roots and distillation against the fixture module.
-    let (base, split) = fixture();
+    let (base, split) = crate::common::ids_fixture();
     let base = Btf::parse(base).expect("fixture base parses");
     let split = Btf::parse_split(split, &base).expect("fixture split parses");
     let report = ids.resolve(&split);

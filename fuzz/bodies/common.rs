@@ -7,7 +7,8 @@
 
 use btfkit::fields::FieldKind;
 use btfkit::write::{Builder, FwdKind};
-use btfkit::{raw, Btf, Kind, StrOffset, TypeId};
+use btfkit::{raw, Btf, Endian, Kind, StrOffset, TypeId};
+use std::sync::OnceLock;
 
 /// Splits `data` into `n` parts: each part but the last is preceded by its length as a
 /// little-endian u16 (clamped to what is left). [`join`] is the inverse.
@@ -257,4 +258,41 @@ pub fn same(ba: &Btf<'_>, a: TypeId, bb: &Btf<'_>, b: TypeId, depth: u32) -> boo
 /// Whether `btf` passes the kernel's checks.
 pub fn valid(btf: &Btf<'_>) -> bool {
     btfkit::validate::validate(btf).is_empty()
+}
+
+/// A vmlinux-like base and a module split over it, with the names the seeds' entries
+/// use (`crates/btfkit/tests/support/btf_ids_fixture.rs`).
+pub fn ids_fixture() -> &'static (Vec<u8>, Vec<u8>) {
+    static F: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+    F.get_or_init(|| {
+        let mut b = Builder::new();
+        let int = b.add_int("int", 4, raw::INT_SIGNED);
+        let sock = b.add_struct("sock", 16);
+        b.add_member("refcnt", int, 0, 0).expect("a valid element");
+        let tcp = b.add_struct("tcp_sock", 64);
+        b.add_member("sk", sock, 0, 0).expect("a valid element");
+        let long = b.add_int("long", 8, raw::INT_SIGNED);
+        b.add_typedef("u64_t", long);
+        b.add_union("thread_union", 8);
+        b.add_member("x", long, 0, 0).expect("a valid element");
+        let proto = b.add_func_proto(int);
+        b.add_func("vmlinux_fn", 1, proto);
+        let _ = tcp;
+        let base = b.to_bytes(Endian::Little);
+        let base_btf = Btf::parse(&base).expect("fixture base parses");
+        let mut s = Builder::new_split(&base_btf);
+        let sk = s.add_ptr(sock);
+        s.add_struct("mod_state", 16);
+        s.add_member("sk", sk, 0, 0).expect("a valid element");
+        s.add_member("x", int, 64, 0).expect("a valid element");
+        let proto = s.add_func_proto(int);
+        s.add_param("sk", sk).expect("a valid element");
+        s.add_func("bbr_init", 0, proto);
+        s.add_func("bbr_main", 0, proto);
+        s.add_func("bbr_undo", 0, proto);
+        s.add_struct("nf_conn___init", 4);
+        s.add_member("x", int, 0, 0).expect("a valid element");
+        let split = s.to_bytes(Endian::Little);
+        (base, split)
+    })
 }

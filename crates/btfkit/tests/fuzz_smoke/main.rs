@@ -16,6 +16,7 @@ mod decompress;
 mod distill;
 mod elf_patch;
 mod elf_sections;
+mod module;
 mod parse_validate_dump;
 mod relocate;
 mod roundtrip;

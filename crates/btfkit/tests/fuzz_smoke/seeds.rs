@@ -484,6 +484,28 @@ fn write_seeds() {
         }
     }
 
+    // module: the .BTF_ids objects with the fixture module's .BTF, and a minimal
+    // object with it but no .BTF_ids.
+    for class in fixture::CLASSES {
+        let f = fixture::fixture(class.endian);
+        let base = Btf::parse(&f.base).unwrap();
+        let split = Btf::parse_split(&f.split, &base).unwrap();
+        let (data, syms) = fixture::assemble(&fixture::source(), Some(&split), class.endian);
+        let o = fixture::Elf {
+            class,
+            btf_ids: Some(data),
+            syms,
+            symtab: true,
+            addr: 0,
+        };
+        let ko = btfkit::elf::patch::set_btf(&o.bytes(), &f.split, None)
+            .unwrap()
+            .elf;
+        write("module", &format!("{}_btf_ids", class_name(class)), &ko);
+        let plain = &objects(class, &f.split, None)[0].1;
+        write("module", &format!("{}_plain", class_name(class)), plain);
+    }
+
     // signature: real trailers with a few bytes of image in front.
     for (i, t) in trailers.iter().enumerate() {
         let mut s = vec![0u8; 16];
