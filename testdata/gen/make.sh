@@ -25,9 +25,13 @@ build x86_64-dwarf4-zlib "" -g -gdwarf-4 -gz=zlib
 build x86_64-dwarf4-types "" -g -gdwarf-4 -fdebug-types-section
 build x86_64-dwarf5-types "" -g -gdwarf-5 -fdebug-types-section
 objcopy --compress-debug-sections=zstd "$tmp/x86_64.o" "$tmp/x86_64-zstd.o"
+# LTO: units refer into each other (DW_FORM_ref_addr), pahole merges them into one.
+gcc -flto -g -O2 -c src/a.c -o "$tmp/la.o"
+gcc -flto -g -O2 -c src/b.c -o "$tmp/lb.o"
+gcc -flto -g -O2 -r -nostdlib -flinker-output=nolto-rel "$tmp/la.o" "$tmp/lb.o" -o "$tmp/x86_64-lto.o"
 for o in "$tmp"/*.o; do
   n=$(basename "$o" .o)
-  case "$n" in a|b) continue ;; esac
+  case "$n" in a|b|la|lb) continue ;; esac
   "$PAHOLE" -J $FLAGS --btf_base "$tmp/vmlinux.btf" --btf_encode_detached="$n.BTF.1" "$o"
   xz -9e -c "$o" > "$n.o.xz"
 done

@@ -392,6 +392,37 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
         };
     }
 
+    let mut lto_note = None;
+    'notes: for s in sections.iter().filter(|s| s.sh_type == 7 /* SHT_NOTE */) {
+        let Ok(data) = raw_data(src, s) else { continue };
+        let align = if s.align == 8 { 8 } else { 4 };
+        let pad = |n: usize| n.div_ceil(align) * align;
+        let mut at = 0usize;
+        while at + 12 <= data.len() {
+            let namesz = l.u32(&data, at) as usize;
+            let descsz = l.u32(&data, at + 4) as usize;
+            let n_type = l.u32(&data, at + 8);
+            let name_at = at + 12;
+            let Some(desc_at) = name_at.checked_add(pad(namesz)) else {
+                break;
+            };
+            let Some(next) = desc_at.checked_add(pad(descsz)) else {
+                break;
+            };
+            if desc_at + descsz > data.len() {
+                break;
+            }
+            let name = &data[name_at..name_at + namesz.min(data.len() - name_at)];
+            // LINUX_ELFNOTE_LTO_INFO, owner "Linux": the first one decides.
+            if n_type == 0x101 && name.split(|&b| b == 0).next() == Some(b"Linux") {
+                let desc = &data[desc_at..desc_at + descsz.min(4)];
+                lto_note = Some(desc.iter().any(|&b| b != 0));
+                break 'notes;
+            }
+            at = next;
+        }
+    }
+
     let btf_ids = match sections.iter().position(|s| s.name == b".BTF_ids") {
         Some(i) => Some((i as u32, raw_data(src, &sections[i])?)),
         None => None,
@@ -447,6 +478,7 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
         relocatable,
         sections,
         symtab,
+        lto_note,
         btf_ids,
         debug,
     })

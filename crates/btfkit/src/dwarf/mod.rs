@@ -175,6 +175,9 @@ pub struct DwarfObject<'data> {
     /// Every section header, indexed by section number.
     pub sections: Vec<Section>,
     symtab: elf::SymbolTable<'data>,
+    /// The Linux `LTO_INFO` note (`LINUX_ELFNOTE_LTO_INFO`): whether the object was
+    /// built with LTO, when it says.
+    pub lto_note: Option<bool>,
     /// `.BTF_ids`: its section index and contents, when the object has one.
     pub btf_ids: Option<(u32, Cow<'data, [u8]>)>,
     debug: DebugSections<'data>,
@@ -260,6 +263,11 @@ impl<'data> DwarfObject<'data> {
     /// symbol table.
     pub fn symbols(&self) -> impl ExactSizeIterator<Item = Symbol<'_>> + '_ {
         self.symtab.iter()
+    }
+
+    /// What the Linux `LTO_INFO` note says, if the object has one.
+    pub fn linux_lto_note(&self) -> Option<bool> {
+        self.lto_note
     }
 
     /// Whether the object has a symbol table.

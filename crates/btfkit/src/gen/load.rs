@@ -335,6 +335,9 @@ impl Arch {
 /// Everything a unit needs to read DIEs beyond the one being processed.
 pub(crate) struct UnitCtx<'a, 'd> {
     pub dwarf: &'d gimli::Dwarf<Reader<'a>>,
+    /// The units loaded together: one, or every unit of an LTO object (pahole's merged
+    /// CU); `unit` is the one being processed.
+    pub units: &'d [gimli::Unit<Reader<'a>>],
     pub unit: &'d gimli::Unit<Reader<'a>>,
     pub big_endian: bool,
     pub arch: Arch,
@@ -512,12 +515,16 @@ impl<'a> UnitCtx<'a, '_> {
         }
     }
 
-    /// Reads the DIE at `.debug_info` offset `off` of this unit and hands it to `f`.
+    /// Reads the DIE at `.debug_info` offset `off` of the units loaded and hands it to
+    /// `f`.
     fn with_die<T>(&self, off: u64, f: impl FnOnce(&Die<'a, '_>) -> T) -> Option<T> {
-        let base = unit_base(self.unit);
-        let rel = off.checked_sub(base)?;
+        let unit = self.units.iter().find(|u| {
+            let base = unit_base(u);
+            off >= base && off - base < u.header.length_including_self() as u64
+        })?;
+        let rel = off - unit_base(unit);
         let rel = UnitOffset(usize::try_from(rel).ok()?);
-        let die = self.unit.entry(rel).ok()?;
+        let die = unit.entry(rel).ok()?;
         Some(f(&die))
     }
 
@@ -641,32 +648,50 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         });
     }
 
-    /// Processes the unit (`die__process`), recodes its references and analyses its
-    /// functions. Returns `None` for a unit pahole skips (a Rust unit, a partial or
-    /// skeleton unit).
+    /// Processes the units (`die__process`, or for an LTO object
+    /// `cus__merge_and_process_cu`: every unit into one), recodes the references and
+    /// analyses the functions. Returns `None` when nothing is left to encode (Rust,
+    /// partial and skeleton units are skipped).
     pub(crate) fn load(mut self) -> Result<Option<Cu<'a>>, gimli::Error> {
-        let mut tree = self.ctx.unit.entries_tree(None)?;
-        let root = tree.root()?;
-        let tag = root.entry().tag().0;
-        if tag == DW_TAG_SKELETON_UNIT || tag == DW_TAG_PARTIAL_UNIT {
+        let mut any = false;
+        let units = self.ctx.units;
+        for (i, unit) in units.iter().enumerate() {
+            self.ctx.unit = unit;
+            let mut tree = unit.entries_tree(None)?;
+            let root = tree.root()?;
+            let tag = root.entry().tag().0;
+            if tag == DW_TAG_SKELETON_UNIT || tag == DW_TAG_PARTIAL_UNIT {
+                continue;
+            }
+            if tag != DW_TAG_COMPILE_UNIT && tag != DW_TAG_TYPE_UNIT {
+                continue;
+            }
+            let cu_die = root.entry();
+            let cu_die_a = attrs(cu_die);
+            let language = numeric(cu_die_a.language);
+            if i == 0 {
+                // A merged unit takes the first unit's language and producer.
+                self.language = language;
+                self.cu.producer_clang = self
+                    .ctx
+                    .string(cu_die_a.producer)
+                    .is_some_and(|p| memchr::memmem::find(p, b"clang").is_some());
+                self.cu.name = if units.len() == 1 {
+                    self.ctx.string(cu_die_a.name)
+                } else {
+                    None
+                };
+            }
+            // --lang_exclude=rust: kbuild drops Rust units.
+            if language == DW_LANG_RUST {
+                continue;
+            }
+            any = true;
+            self.process_unit(root)?;
+        }
+        if !any {
             return Ok(None);
         }
-        if tag != DW_TAG_COMPILE_UNIT && tag != DW_TAG_TYPE_UNIT {
-            return Ok(None);
-        }
-        let cu_die = root.entry();
-        let cu_die_a = attrs(cu_die);
-        self.language = numeric(cu_die_a.language);
-        self.cu.producer_clang = self
-            .ctx
-            .string(cu_die_a.producer)
-            .is_some_and(|p| memchr::memmem::find(p, b"clang").is_some());
-        self.cu.name = self.ctx.string(cu_die_a.name);
-        // --lang_exclude=rust: kbuild drops Rust units.
-        if self.language == DW_LANG_RUST {
-            return Ok(None);
-        }
-        self.process_unit(root)?;
         self.recode();
         self.resolve_func_ret_types_optimized();
         self.finalize();

@@ -140,29 +140,134 @@ pub fn encode_source<S: crate::dwarf::Source + ?Sized>(
     encode_object(&obj, base)
 }
 
+/// Loads `units` as one unit of pahole's (and encodes it), creating the encoder with the
+/// first unit that has something to encode.
+#[allow(clippy::too_many_arguments)]
+fn encode_units<'a, 'b>(
+    obj: &'a DwarfObject<'a>,
+    base: &'b Btf<'b>,
+    dwarf: &gimli::Dwarf<crate::dwarf::Reader<'a>>,
+    arch: load::Arch,
+    units: &[gimli::Unit<crate::dwarf::Reader<'a>>],
+    encoder: &mut Option<encode::Encoder<'a, 'b>>,
+    problems: &mut Vec<Problem>,
+) -> Result<(), GenError> {
+    let ctx = load::UnitCtx {
+        dwarf,
+        units,
+        unit: &units[0],
+        big_endian: obj.big_endian,
+        arch,
+    };
+    let Some(cu) = load::Loader::new(ctx, problems).load()? else {
+        return Ok(());
+    };
+    if encoder.is_none() {
+        *encoder = Some(encode::Encoder::new(obj, base)?);
+    }
+    encoder
+        .as_mut()
+        .expect("just created")
+        .encode_cu(&cu, problems)
+}
+
+/// `cus__merging_cu`: whether pahole loads every unit of the object as one. The Linux
+/// `LTO_INFO` note decides when present; otherwise any abbreviation using
+/// `DW_FORM_ref_addr` (a reference into another unit) does.
+fn merging_cu(
+    obj: &DwarfObject<'_>,
+    dwarf: &gimli::Dwarf<crate::dwarf::Reader<'_>>,
+) -> Result<bool, GenError> {
+    if let Some(lto) = obj.linux_lto_note() {
+        return Ok(lto);
+    }
+    let abbrev = gimli::Section::reader(&dwarf.debug_abbrev).slice();
+    let mut headers = dwarf.units();
+    while let Some(header) = headers.next()? {
+        let off = header.debug_abbrev_offset().0;
+        if abbrevs_use_ref_addr(abbrev.get(off..).unwrap_or(&[])) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether an abbreviation table (as stored, from its start) has an attribute of form
+/// `DW_FORM_ref_addr` (libdw's `dwarf_getabbrev` walk in `cus__merging_cu`).
+fn abbrevs_use_ref_addr(mut b: &[u8]) -> bool {
+    fn uleb(b: &mut &[u8]) -> Option<u64> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let (&x, rest) = b.split_first()?;
+            *b = rest;
+            if shift < 64 {
+                v |= ((x & 0x7f) as u64) << shift;
+            }
+            shift += 7;
+            if x & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+    }
+    loop {
+        let Some(code) = uleb(&mut b) else {
+            return false;
+        };
+        if code == 0 {
+            return false;
+        }
+        if uleb(&mut b).is_none() || b.is_empty() {
+            return false; // tag, children flag
+        }
+        b = &b[1..];
+        loop {
+            let (Some(name), Some(form)) = (uleb(&mut b), uleb(&mut b)) else {
+                return false;
+            };
+            if name == 0 && form == 0 {
+                break;
+            }
+            if form == 0x10 {
+                return true; // DW_FORM_ref_addr
+            }
+            if form == 0x21 && uleb(&mut b).is_none() {
+                return false; // DW_FORM_implicit_const's value
+            }
+        }
+    }
+}
+
 /// [`encode`] over an already parsed object.
 pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, GenError> {
     let dwarf = obj.dwarf();
     let arch = load::Arch::new(obj.machine, !obj.big_endian);
     let mut problems = Vec::new();
     let mut encoder: Option<encode::Encoder<'_, '_>> = None;
-    let mut headers = dwarf.units();
-    while let Some(header) = headers.next()? {
-        let unit = crate::dwarf::unit(&dwarf, header)?;
-        let ctx = load::UnitCtx {
-            dwarf: &dwarf,
-            unit: &unit,
-            big_endian: obj.big_endian,
-            arch,
-        };
-        let Some(cu) = load::Loader::new(ctx, &mut problems).load()? else {
-            continue;
-        };
-        if encoder.is_none() {
-            encoder = Some(encode::Encoder::new(obj, base)?);
+    if merging_cu(obj, &dwarf)? {
+        // LTO: pahole merges every unit into one (cross-unit references resolve).
+        let mut units = Vec::new();
+        let mut headers = dwarf.units();
+        while let Some(header) = headers.next()? {
+            units.push(crate::dwarf::unit(&dwarf, header)?);
         }
-        let enc = encoder.as_mut().expect("just created");
-        enc.encode_cu(&cu, &mut problems)?;
+        if !units.is_empty() {
+            encode_units(obj, base, &dwarf, arch, &units, &mut encoder, &mut problems)?;
+        }
+    } else {
+        let mut headers = dwarf.units();
+        while let Some(header) = headers.next()? {
+            let unit = crate::dwarf::unit(&dwarf, header)?;
+            encode_units(
+                obj,
+                base,
+                &dwarf,
+                arch,
+                std::slice::from_ref(&unit),
+                &mut encoder,
+                &mut problems,
+            )?;
+        }
     }
     let mut enc = encoder.ok_or(GenError::NoUnits)?;
     enc.finish()?;
