@@ -55,6 +55,45 @@ fn bad(what: &str) -> DwarfError {
     DwarfError::Elf(what.into())
 }
 
+/// The object's bytes: in memory, or a [`Source`] read on demand.
+#[derive(Clone, Copy)]
+pub(super) enum Src<'s> {
+    Slice(&'s [u8]),
+    Dyn(&'s dyn Source),
+}
+
+impl<'s> Src<'s> {
+    pub fn size(self) -> u64 {
+        match self {
+            Src::Slice(d) => d.len() as u64,
+            Src::Dyn(d) => d.size(),
+        }
+    }
+    pub fn read_at(self, offset: u64, len: usize) -> Result<Cow<'s, [u8]>, DwarfError> {
+        match self {
+            Src::Slice(d) => d.read_at(offset, len),
+            Src::Dyn(d) => d.read_at(offset, len),
+        }
+    }
+}
+
+/// A unit of `.debug_info`: where it is, and the relocations that apply to it (per
+/// relocation section of `.debug_info`, an index range).
+#[derive(Clone, Debug)]
+pub(super) struct UnitSpan {
+    pub offset: u64,
+    pub len: u64,
+    pub abbrev_offset: u64,
+    pub relocs: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+/// `.debug_info`, read unit by unit (or held whole when it was stored compressed).
+pub(super) struct Info<'s> {
+    pub index: usize,
+    pub whole: Option<Cow<'s, [u8]>>,
+    pub units: Vec<UnitSpan>,
+}
+
 /// Byte order and class of the object: reads its fixed-size fields.
 #[derive(Clone, Copy)]
 pub(super) struct Layout {
@@ -99,7 +138,7 @@ impl Layout {
 }
 
 /// The symbol table, decoded on iteration.
-pub(super) struct SymbolTable<'data> {
+pub(crate) struct SymbolTable<'data> {
     layout: Option<Layout>,
     syms: Cow<'data, [u8]>,
     strs: Cow<'data, [u8]>,
@@ -107,7 +146,7 @@ pub(super) struct SymbolTable<'data> {
 }
 
 impl<'data> SymbolTable<'data> {
-    fn empty() -> Self {
+    pub fn empty() -> Self {
         SymbolTable {
             layout: None,
             syms: Cow::Borrowed(&[]),
@@ -180,7 +219,7 @@ impl<'data> SymbolTable<'data> {
 }
 
 /// Reads the section headers; returns the layout, header facts and sections.
-fn headers<S: Source + ?Sized>(src: &S) -> Result<(Layout, u16, u16, Vec<Section>), DwarfError> {
+fn headers(src: Src<'_>) -> Result<(Layout, u16, u16, Vec<Section>), DwarfError> {
     let ident = src.read_at(0, 16).map_err(|_| DwarfError::NotElf)?;
     if &ident[..4] != b"\x7fELF" {
         return Err(DwarfError::NotElf);
@@ -284,7 +323,7 @@ fn headers<S: Source + ?Sized>(src: &S) -> Result<(Layout, u16, u16, Vec<Section
 }
 
 /// The bytes of a section as stored (empty for `SHT_NOBITS`).
-fn raw_data<'s, S: Source + ?Sized>(src: &'s S, s: &Section) -> Result<Cow<'s, [u8]>, DwarfError> {
+pub(super) fn raw_data<'s>(src: Src<'s>, s: &Section) -> Result<Cow<'s, [u8]>, DwarfError> {
     if s.sh_type == SHT_NOBITS || s.size == 0 {
         return Ok(Cow::Borrowed(&[]));
     }
@@ -293,11 +332,7 @@ fn raw_data<'s, S: Source + ?Sized>(src: &'s S, s: &Section) -> Result<Cow<'s, [
 }
 
 /// The bytes of a section, decompressed when it is stored compressed.
-fn section_data<'s, S: Source + ?Sized>(
-    src: &'s S,
-    l: Layout,
-    s: &Section,
-) -> Result<Cow<'s, [u8]>, DwarfError> {
+fn section_data<'s>(src: Src<'s>, l: Layout, s: &Section) -> Result<Cow<'s, [u8]>, DwarfError> {
     let raw = raw_data(src, s)?;
     let name = || String::from_utf8_lossy(&s.name).into_owned();
     let (kind, size, payload): (u32, u64, &[u8]) = if s.flags & SHF_COMPRESSED != 0 {
@@ -360,7 +395,7 @@ fn section_data<'s, S: Source + ?Sized>(
 
 /// Reads the object: headers, layout, symbols, `.BTF_ids`, the debug sections with
 /// their relocations applied.
-pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>, DwarfError> {
+pub(super) fn load(src: Src<'_>) -> Result<DwarfObject<'_>, DwarfError> {
     let (l, e_type, machine, mut sections) = headers(src)?;
     let relocatable = e_type == 1;
     if relocatable {
@@ -429,7 +464,7 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
     };
 
     let mut debug = DebugSections::default();
-    let mut found_info = false;
+    let mut info_index = None;
     for (index, sec) in sections.iter().enumerate() {
         let base = if let Some(rest) = sec.name.strip_prefix(b".zdebug_") {
             rest
@@ -439,9 +474,14 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
             continue;
         };
         // Of location lists only the expressions are read, which relocations do not
-        // touch: they are used as stored.
+        // touch: they are used as stored. `.debug_info` is read unit by unit later.
         let (slot, relocate) = match base {
-            b"info" => (&mut debug.info, true),
+            b"info" => {
+                if info_index.is_none() {
+                    info_index = Some(index);
+                }
+                continue;
+            }
             b"abbrev" => (&mut debug.abbrev, true),
             b"str" => (&mut debug.str, true),
             b"line_str" => (&mut debug.line_str, true),
@@ -455,23 +495,33 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
         if !slot.is_empty() {
             continue; // the first one of a name wins, as in libdw
         }
-        if base == b"info" {
-            found_info = true;
-        }
         let mut bytes = section_data(src, l, sec)?;
         if relocatable && relocate {
-            for rs in sections.iter().filter(|r| {
-                (r.sh_type == SHT_RELA || r.sh_type == SHT_REL) && r.info as usize == index
-            }) {
-                reloc::apply(src, l, rs, sec, &mut bytes, &sections, &symtab, machine)?;
+            for rs in relocs_of(&sections, index) {
+                let n = reloc::count(l, rs);
+                let buf = bytes.to_mut();
+                reloc::apply(
+                    src,
+                    l,
+                    rs,
+                    0..n,
+                    &sec.name,
+                    buf,
+                    0,
+                    &sections,
+                    &symtab,
+                    machine,
+                )?;
             }
         }
         *slot = bytes;
     }
-    if !found_info {
+    let Some(info_index) = info_index else {
         return Err(DwarfError::NoDebugInfo);
-    }
+    };
+    let info = info_units(src, l, &sections, info_index, relocatable, &symtab, machine)?;
     Ok(DwarfObject {
+        src,
         big_endian: l.big,
         is_64: l.is_64,
         machine,
@@ -481,5 +531,196 @@ pub(super) fn load<'s, S: Source + ?Sized>(src: &'s S) -> Result<DwarfObject<'s>
         lto_note,
         btf_ids,
         debug,
+        info,
+        machine_layout: l,
     })
+}
+
+/// The relocation sections that apply to section `index`.
+pub(super) fn relocs_of(sections: &[Section], index: usize) -> impl Iterator<Item = &Section> {
+    sections.iter().filter(move |r| {
+        (r.sh_type == SHT_RELA || r.sh_type == SHT_REL) && r.info as usize == index
+    })
+}
+
+/// Where each unit of `.debug_info` is and which relocations apply to it, so that the
+/// units can be read (and relocated) one at a time. A compressed section, or relocations
+/// out of offset order, make the section be read whole instead.
+#[allow(clippy::too_many_arguments)]
+fn info_units<'s>(
+    src: Src<'s>,
+    l: Layout,
+    sections: &[Section],
+    index: usize,
+    relocatable: bool,
+    symtab: &SymbolTable<'_>,
+    machine: u16,
+) -> Result<Info<'s>, DwarfError> {
+    let sec = &sections[index];
+    let compressed = sec.flags & SHF_COMPRESSED != 0 || sec.name.starts_with(b".zdebug");
+    if compressed {
+        let mut data = section_data(src, l, sec)?;
+        if relocatable {
+            for rs in relocs_of(sections, index) {
+                let n = reloc::count(l, rs);
+                let buf = data.to_mut();
+                reloc::apply(
+                    src,
+                    l,
+                    rs,
+                    0..n,
+                    &sec.name,
+                    buf,
+                    0,
+                    sections,
+                    symtab,
+                    machine,
+                )?;
+            }
+        }
+        let units = spans_of(l, &data);
+        return Ok(Info {
+            index,
+            whole: Some(data),
+            units,
+        });
+    }
+    // Unit headers only.
+    let mut units = Vec::new();
+    let mut off = 0u64;
+    while off + 4 <= sec.size {
+        let head = src.read_at(sec.offset + off, (sec.size - off).min(24) as usize)?;
+        let Some(u) = span_at(l, &head, off) else {
+            break;
+        };
+        let next = off + u.len;
+        units.push(u);
+        if next <= off || next > sec.size {
+            break;
+        }
+        off = next;
+    }
+    if relocatable {
+        for (k, rs) in relocs_of(sections, index).enumerate() {
+            let mut last = 0u64;
+            let mut sorted = true;
+            let mut u = 0usize;
+            let mut ranges: Vec<(usize, usize)> = vec![(0, 0); units.len()];
+            reloc::offsets(src, l, rs, |i, o| {
+                if o < last {
+                    sorted = false;
+                    return false;
+                }
+                last = o;
+                while u < units.len() && o >= units[u].offset + units[u].len {
+                    u += 1;
+                }
+                if u < units.len() && o >= units[u].offset {
+                    let r = &mut ranges[u];
+                    if r.1 == r.0 {
+                        *r = (i, i + 1);
+                    } else {
+                        r.1 = i + 1;
+                    }
+                }
+                true
+            })?;
+            if !sorted {
+                // Relocations out of offset order: relocate the whole section at once.
+                let mut data = raw_data(src, sec)?;
+                let buf = data.to_mut();
+                for rs in relocs_of(sections, index) {
+                    let n = reloc::count(l, rs);
+                    reloc::apply(
+                        src,
+                        l,
+                        rs,
+                        0..n,
+                        &sec.name,
+                        buf,
+                        0,
+                        sections,
+                        symtab,
+                        machine,
+                    )?;
+                }
+                let units = spans_of(l, &data);
+                return Ok(Info {
+                    index,
+                    whole: Some(data),
+                    units,
+                });
+            }
+            for (unit, r) in units.iter_mut().zip(ranges) {
+                if r.1 > r.0 {
+                    unit.relocs.push((k, r.0..r.1));
+                }
+            }
+        }
+    }
+    Ok(Info {
+        index,
+        whole: None,
+        units,
+    })
+}
+
+/// The unit header at `off` (`head` holds its first bytes): its length, version and
+/// abbreviation offset.
+fn span_at(l: Layout, head: &[u8], off: u64) -> Option<UnitSpan> {
+    if head.len() < 4 {
+        return None;
+    }
+    let len32 = l.u32(head, 0);
+    let (len, at, dwarf64) = if len32 == 0xffff_ffff {
+        if head.len() < 12 {
+            return None;
+        }
+        (l.u64(head, 4).checked_add(12)?, 12usize, true)
+    } else if len32 >= 0xffff_fff0 {
+        return None;
+    } else {
+        (len32 as u64 + 4, 4usize, false)
+    };
+    let osize = if dwarf64 { 8 } else { 4 };
+    let version = if head.len() >= at + 2 {
+        l.u16(head, at)
+    } else {
+        0
+    };
+    // v5: unit_type, address_size, then the abbreviation offset; before: offset first.
+    let abbrev_at = if version >= 5 { at + 4 } else { at + 2 };
+    let abbrev = if head.len() >= abbrev_at + osize {
+        if dwarf64 {
+            l.u64(head, abbrev_at)
+        } else {
+            l.u32(head, abbrev_at) as u64
+        }
+    } else {
+        u64::MAX
+    };
+    Some(UnitSpan {
+        offset: off,
+        len,
+        abbrev_offset: abbrev,
+        relocs: Vec::new(),
+    })
+}
+
+/// The units of a whole `.debug_info`.
+fn spans_of(l: Layout, data: &[u8]) -> Vec<UnitSpan> {
+    let mut units = Vec::new();
+    let mut off = 0u64;
+    while (off as usize) + 4 <= data.len() {
+        let Some(u) = span_at(l, &data[off as usize..], off) else {
+            break;
+        };
+        let next = off + u.len;
+        units.push(u);
+        if next <= off || next > data.len() as u64 {
+            break;
+        }
+        off = next;
+    }
+    units
 }

@@ -148,7 +148,6 @@ pub struct Symbol<'a> {
 /// The debug sections gimli reads.
 #[derive(Default)]
 struct DebugSections<'data> {
-    info: Cow<'data, [u8]>,
     abbrev: Cow<'data, [u8]>,
     str: Cow<'data, [u8]>,
     line_str: Cow<'data, [u8]>,
@@ -181,6 +180,9 @@ pub struct DwarfObject<'data> {
     /// `.BTF_ids`: its section index and contents, when the object has one.
     pub btf_ids: Option<(u32, Cow<'data, [u8]>)>,
     debug: DebugSections<'data>,
+    info: elf::Info<'data>,
+    machine_layout: elf::Layout,
+    src: elf::Src<'data>,
 }
 
 impl std::fmt::Debug for DwarfObject<'_> {
@@ -199,17 +201,96 @@ impl<'data> DwarfObject<'data> {
     /// relocatable object), symbols, and the debug sections with relocations applied.
     /// Sections that need no change are borrowed from `data`.
     pub fn parse(data: &'data [u8]) -> Result<Self, DwarfError> {
-        elf::load(data)
+        elf::load(elf::Src::Slice(data))
     }
 
     /// Reads the ELF object from `source` piece by piece, keeping only what BTF
-    /// generation needs.
-    pub fn read<S: Source + ?Sized>(source: &'data S) -> Result<Self, DwarfError> {
-        elf::load(source)
+    /// generation needs: `.debug_info` is read one unit at a time
+    /// ([`Self::unit_info`]).
+    pub fn read<S: Source>(source: &'data S) -> Result<Self, DwarfError> {
+        elf::load(elf::Src::Dyn(source))
     }
 
-    /// The gimli view of the debug sections.
-    pub fn dwarf(&self) -> gimli::Dwarf<Reader<'_>> {
+    /// Number of units in `.debug_info`.
+    pub fn unit_count(&self) -> usize {
+        self.info.units.len()
+    }
+
+    /// The `.debug_info` offset of unit `i` and the offset of its abbreviation table.
+    pub fn unit_offsets(&self, i: usize) -> Option<(u64, u64)> {
+        self.info.units.get(i).map(|u| (u.offset, u.abbrev_offset))
+    }
+
+    /// The bytes of unit `i` of `.debug_info`, relocated (read from the source when the
+    /// object is read piece by piece).
+    pub fn unit_info(&self, i: usize) -> Result<Cow<'data, [u8]>, DwarfError> {
+        let u = self
+            .info
+            .units
+            .get(i)
+            .ok_or_else(|| DwarfError::Elf("no such unit".into()))?;
+        let len = usize::try_from(u.len).map_err(|_| DwarfError::Elf("unit too large".into()))?;
+        if let Some(whole) = &self.info.whole {
+            let at = u.offset as usize;
+            let bytes = whole
+                .get(at..at.saturating_add(len))
+                .ok_or_else(|| DwarfError::Elf("unit out of bounds".into()))?;
+            return Ok(Cow::Owned(bytes.to_vec()));
+        }
+        let sec = &self.sections[self.info.index];
+        let mut data = self.src.read_at(sec.offset + u.offset, len)?;
+        if !u.relocs.is_empty() {
+            let rels: Vec<&Section> = elf::relocs_of(&self.sections, self.info.index).collect();
+            let buf = data.to_mut();
+            for (k, range) in &u.relocs {
+                reloc::apply(
+                    self.src,
+                    self.machine_layout,
+                    rels[*k],
+                    range.clone(),
+                    &sec.name,
+                    buf,
+                    u.offset,
+                    &self.sections,
+                    &self.symtab,
+                    self.machine,
+                )?;
+            }
+        }
+        Ok(data)
+    }
+
+    /// All of `.debug_info`, relocated (for objects whose units refer to each other).
+    pub fn whole_info(&self) -> Result<Cow<'_, [u8]>, DwarfError> {
+        if let Some(whole) = &self.info.whole {
+            return Ok(Cow::Borrowed(whole));
+        }
+        let sec = &self.sections[self.info.index];
+        let mut data = elf::raw_data(self.src, sec)?;
+        if self.relocatable {
+            let buf = data.to_mut();
+            for rs in elf::relocs_of(&self.sections, self.info.index) {
+                let n = reloc::count(self.machine_layout, rs);
+                reloc::apply(
+                    self.src,
+                    self.machine_layout,
+                    rs,
+                    0..n,
+                    &sec.name,
+                    buf,
+                    0,
+                    &self.sections,
+                    &self.symtab,
+                    self.machine,
+                )?;
+            }
+        }
+        Ok(data)
+    }
+
+    /// The gimli view of the debug sections, with `info` as `.debug_info` (one unit from
+    /// [`Self::unit_info`], or [`Self::whole_info`]).
+    pub fn dwarf<'x>(&'x self, info: &'x [u8]) -> gimli::Dwarf<Reader<'x>> {
         let endian = if self.big_endian {
             gimli::RunTimeEndian::Big
         } else {
@@ -220,11 +301,11 @@ impl<'data> DwarfObject<'data> {
             gimli::EndianSlice::new(c, endian)
         }
         let empty = gimli::EndianSlice::new(&[], endian);
-        let mut dwarf = gimli::Dwarf {
+        gimli::Dwarf {
             debug_abbrev: s(&d.abbrev, endian).into(),
             debug_addr: s(&d.addr, endian).into(),
             debug_aranges: empty.into(),
-            debug_info: s(&d.info, endian).into(),
+            debug_info: s(info, endian).into(),
             debug_line: empty.into(),
             debug_line_str: s(&d.line_str, endian).into(),
             debug_macinfo: empty.into(),
@@ -240,9 +321,7 @@ impl<'data> DwarfObject<'data> {
             file_type: gimli::DwarfFileType::Main,
             sup: None,
             abbreviations_cache: gimli::AbbreviationsCache::new(),
-        };
-        dwarf.populate_abbreviations_cache(gimli::AbbreviationsCacheStrategy::Duplicates);
-        dwarf
+        }
     }
 
     /// The section with index `index`, if any.
@@ -263,6 +342,11 @@ impl<'data> DwarfObject<'data> {
     /// symbol table.
     pub fn symbols(&self) -> impl ExactSizeIterator<Item = Symbol<'_>> + '_ {
         self.symtab.iter()
+    }
+
+    /// `.debug_abbrev` as stored.
+    pub fn debug_abbrev(&self) -> &[u8] {
+        &self.debug.abbrev
     }
 
     /// What the Linux `LTO_INFO` note says, if the object has one.

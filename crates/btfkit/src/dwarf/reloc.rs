@@ -3,9 +3,8 @@
 //! value in place), the add/sub pairs of riscv and loongarch combine with the value in
 //! place, and a relocation against an undefined symbol is left unapplied.
 
-use super::elf::{Layout, Source, SymbolTable};
+use super::elf::{Layout, Src, SymbolTable};
 use super::{symbol_value, DwarfError, Section, SHT_RELA};
-use std::borrow::Cow;
 
 /// What a relocation type does to the bytes it points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,58 +103,98 @@ fn machine_known(machine: u16) -> bool {
 /// whole (it is larger than the section it relocates).
 const CHUNK: usize = 1 << 14;
 
-/// Applies to `bytes` (the decompressed contents of `target`) the relocations of the
-/// `SHT_REL`/`SHT_RELA` section `rs`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn apply<S: Source + ?Sized>(
-    src: &S,
+/// Size of one relocation entry of `rs`.
+pub(super) fn entsize(l: Layout, rs: &Section) -> usize {
+    match (l.is_64, rs.sh_type == SHT_RELA) {
+        (true, true) => 24,
+        (true, false) => 16,
+        (false, true) => 12,
+        (false, false) => 8,
+    }
+}
+
+/// Number of relocation entries of `rs`.
+pub(super) fn count(l: Layout, rs: &Section) -> usize {
+    (rs.size / entsize(l, rs) as u64) as usize
+}
+
+/// One decoded relocation entry: offset, symbol, type, addend (RELA only).
+fn decode(l: Layout, rela: bool, e: &[u8]) -> (u64, u32, u32, Option<i64>) {
+    if l.is_64 {
+        let info = l.u64(e, 8);
+        (
+            l.u64(e, 0),
+            (info >> 32) as u32,
+            (info & 0xffff_ffff) as u32,
+            rela.then(|| l.u64(e, 16) as i64),
+        )
+    } else {
+        let info = l.u32(e, 4);
+        (
+            l.u32(e, 0) as u64,
+            info >> 8,
+            info & 0xff,
+            rela.then(|| l.u32(e, 8) as i32 as i64),
+        )
+    }
+}
+
+/// Calls `f` with the offset of each relocation of `rs`, in order, reading the section
+/// in chunks; stops early when `f` returns `false`.
+pub(super) fn offsets(
+    src: Src<'_>,
     l: Layout,
     rs: &Section,
-    target: &Section,
-    bytes: &mut Cow<'_, [u8]>,
+    mut f: impl FnMut(usize, u64) -> bool,
+) -> Result<(), DwarfError> {
+    let es = entsize(l, rs);
+    let rela = rs.sh_type == SHT_RELA;
+    let count = count(l, rs);
+    let mut done = 0usize;
+    while done < count {
+        let n = CHUNK.min(count - done);
+        let chunk = src.read_at(rs.offset + (done * es) as u64, n * es)?;
+        for k in 0..n {
+            let (offset, ..) = decode(l, rela, &chunk[k * es..(k + 1) * es]);
+            if !f(done + k, offset) {
+                return Ok(());
+            }
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+/// Applies relocations `range` of `rs` (which targets the section named `target`) to
+/// `buf`, which holds that section's bytes from offset `buf_base` on.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn apply(
+    src: Src<'_>,
+    l: Layout,
+    rs: &Section,
+    range: std::ops::Range<usize>,
+    target: &[u8],
+    buf: &mut [u8],
+    buf_base: u64,
     sections: &[Section],
     symtab: &SymbolTable<'_>,
     machine: u16,
 ) -> Result<(), DwarfError> {
-    if rs.size == 0 {
+    if range.is_empty() {
         return Ok(());
     }
     if !machine_known(machine) {
         return Err(DwarfError::UnsupportedMachine(machine));
     }
     let rela = rs.sh_type == SHT_RELA;
-    let entsize = match (l.is_64, rela) {
-        (true, true) => 24,
-        (true, false) => 16,
-        (false, true) => 12,
-        (false, false) => 8,
-    };
-    let section_name = || String::from_utf8_lossy(&target.name).into_owned();
-    let count = (rs.size / entsize as u64) as usize;
-    let buf = bytes.to_mut();
-    let mut done = 0usize;
-    while done < count {
-        let n = CHUNK.min(count - done);
-        let chunk = src.read_at(rs.offset + (done * entsize) as u64, n * entsize)?;
+    let es = entsize(l, rs);
+    let section_name = || String::from_utf8_lossy(target).into_owned();
+    let mut done = range.start;
+    while done < range.end {
+        let n = CHUNK.min(range.end - done);
+        let chunk = src.read_at(rs.offset + (done * es) as u64, n * es)?;
         for k in 0..n {
-            let e = &chunk[k * entsize..(k + 1) * entsize];
-            let (offset, sym, r_type, addend) = if l.is_64 {
-                let info = l.u64(e, 8);
-                (
-                    l.u64(e, 0),
-                    (info >> 32) as u32,
-                    (info & 0xffff_ffff) as u32,
-                    rela.then(|| l.u64(e, 16) as i64),
-                )
-            } else {
-                let info = l.u32(e, 4);
-                (
-                    l.u32(e, 0) as u64,
-                    info >> 8,
-                    info & 0xff,
-                    rela.then(|| l.u32(e, 8) as i32 as i64),
-                )
-            };
+            let (offset, sym, r_type, addend) = decode(l, rela, &chunk[k * es..(k + 1) * es]);
             let index = done + k;
             let err = |reason| DwarfError::Relocation {
                 section: section_name(),
@@ -178,7 +217,10 @@ pub(super) fn apply<S: Source + ?Sized>(
             let Some(s) = s else {
                 continue; // undefined symbol: libdwfl keeps the relocation
             };
-            let at = usize::try_from(offset).map_err(|_| err("offset out of range"))?;
+            let at = offset
+                .checked_sub(buf_base)
+                .and_then(|o| usize::try_from(o).ok())
+                .ok_or_else(|| err("offset out of range"))?;
             patch(buf, at, op, s, addend, l.big).ok_or_else(|| err("offset out of range"))?;
         }
         done += n;

@@ -33,12 +33,14 @@ struct ElfFunction<'a> {
 
 /// A function saved for encoding at the end (`struct btf_encoder_func_state`).
 #[derive(Debug)]
-struct FuncState<'a> {
+struct FuncState {
     elf: u32,
     addr: u64,
     ret_type_id: u32,
-    params: Vec<(&'a [u8], u32)>,
-    annots: Vec<(&'a [u8], i32)>,
+    /// Parameter name (a string offset, as pahole keeps it) and type.
+    params: Vec<(u32, u32)>,
+    /// Decl tag value (a string offset) and component index.
+    annots: Vec<(u32, i32)>,
     optimized_parms: bool,
     unexpected_reg: bool,
     inconsistent_proto: bool,
@@ -75,7 +77,7 @@ pub(crate) struct Encoder<'a, 'b> {
     need_index_type: bool,
     array_index_id: u32,
     funcs: Vec<ElfFunction<'a>>,
-    states: Vec<FuncState<'a>>,
+    states: Vec<FuncState>,
     secinfo: Vec<Vec<VarSecinfo>>,
     include: Vec<bool>,
     nr_register_params: i32,
@@ -134,6 +136,16 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// `btf__add_str`: the offset of `s`, interned on first use (0 for the empty string).
     fn intern(&mut self, s: &[u8]) -> u32 {
         self.builder.add_str_bytes(s).0
+    }
+
+    /// A copy of the string at offset `off` (of the base or of the BTF being built).
+    fn str_copy(&self, off: u32) -> Vec<u8> {
+        let o = crate::id::StrOffset(off);
+        self.builder
+            .own_str_at(o)
+            .or_else(|| self.base.str_at(o))
+            .unwrap_or(b"")
+            .to_vec()
     }
 
     /// A type of the BTF built so far or of its base.
@@ -252,7 +264,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// `btf_encoder__encode_cu`.
     pub(crate) fn encode_cu(
         &mut self,
-        cu: &Cu<'a>,
+        cu: &Cu<'_>,
         problems: &mut Vec<Problem>,
     ) -> Result<(), GenError> {
         self.type_id_off = self.builder.next_id().0 - 1;
@@ -342,7 +354,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// an unspecified type), written as libbpf's `btf__add_*` would write it.
     fn encode_tag(
         &mut self,
-        cu: &Cu<'a>,
+        cu: &Cu<'_>,
         id: usize,
         problems: &mut Vec<Problem>,
     ) -> Result<(), GenError> {
@@ -591,7 +603,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     }
 
     /// `btf_encoder__save_func`.
-    fn save_func(&mut self, cu: &Cu<'a>, f: &load::Function<'a>, func: u32, uncertain: bool) {
+    fn save_func(&mut self, cu: &Cu<'_>, f: &load::Function<'_>, func: u32, uncertain: bool) {
         let off = self.type_id_off;
         let elf = &self.funcs[func as usize];
         let addr = f.addr;
@@ -607,6 +619,9 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 }
             }
         }
+        // pahole interns the names now (btf__add_str), whether or not the function is
+        // encoded in the end: libbpf keeps them, so their place in the string section is
+        // decided here.
         let mut params = Vec::with_capacity(f.params.len() + 1);
         for &pi in &f.params {
             let p = &cu.params[pi as usize];
@@ -614,24 +629,16 @@ impl<'a, 'b> Encoder<'a, 'b> {
                 continue;
             }
             let ty = if p.type_ == 0 { 0 } else { off + p.type_ };
-            params.push((name_of(p.name), ty));
+            let n = self.intern(name_of(p.name));
+            params.push((n, ty));
         }
         if f.unspec_parms {
-            params.push((b"".as_slice(), 0));
+            params.push((0, 0));
         }
-        let annots: Vec<(&[u8], i32)> = f
-            .annots
-            .iter()
-            .map(|a| (name_of(a.value), a.component_idx))
-            .collect();
-        // pahole interns these strings now (btf__add_str), whether or not the function
-        // is encoded in the end: libbpf keeps them, so their place in the string
-        // section is decided here.
-        for p in &params {
-            self.intern(p.0);
-        }
-        for a in &annots {
-            self.intern(a.0);
+        let mut annots = Vec::with_capacity(f.annots.len());
+        for a in &f.annots {
+            let v = self.intern(name_of(a.value));
+            annots.push((v, a.component_idx));
         }
         self.states.push(FuncState {
             elf: func,
@@ -652,7 +659,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// `btf_encoder__encode_cu_variables`: the per-CPU variables.
     fn encode_variables(
         &mut self,
-        cu: &Cu<'a>,
+        cu: &Cu<'_>,
         problems: &mut Vec<Problem>,
     ) -> Result<(), GenError> {
         if !self.obj.has_symbols() {
@@ -758,7 +765,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
         Ok(())
     }
 
-    fn funcs_match(&self, a: &FuncState<'a>, b: &FuncState<'a>) -> bool {
+    fn funcs_match(&self, a: &FuncState, b: &FuncState) -> bool {
         if a.params.len() != b.params.len() {
             return false;
         }
@@ -924,7 +931,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// `btf_encoder__select_canonical_state`: the first state whose address is one of
     /// the function's symbols' and whose optimized parameters do not disqualify it, else
     /// the first whose address matches, else the first.
-    fn select_canonical_state(&self, states: &[FuncState<'a>]) -> usize {
+    fn select_canonical_state(&self, states: &[FuncState]) -> usize {
         let elf = &self.funcs[states[0].elf as usize];
         let mut first = None;
         for (i, s) in states.iter().enumerate() {
@@ -944,7 +951,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
     }
 
     /// `btf_encoder__add_bpf_kfunc`.
-    fn add_bpf_kfunc(&mut self, s: &FuncState<'a>) -> Result<(), GenError> {
+    fn add_bpf_kfunc(&mut self, s: &FuncState) -> Result<(), GenError> {
         let elf = &self.funcs[s.elf as usize];
         let flags = elf.kfunc_flags;
         let fname = elf.name;
@@ -992,14 +999,16 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// `btf_encoder__add_func`: FUNC_PROTO, FUNC (static), decl tags.
     fn add_func(
         &mut self,
-        s: &FuncState<'a>,
+        s: &FuncState,
         ret: u32,
         param_types: &[u32],
     ) -> Result<TypeId, GenError> {
         let name = self.funcs[s.elf as usize].name;
         self.builder.add_func_proto(TypeId(ret));
         for (p, &ty) in s.params.iter().zip(param_types) {
-            self.builder.add_param(ksym(p.0), TypeId(ty))?;
+            // pahole copies the name out first (adding may move the strings).
+            let name = self.str_copy(p.0);
+            self.builder.add_param(ksym(&name), TypeId(ty))?;
         }
         let proto = TypeId(self.builder.next_id().0 - 1);
         if name.is_empty() {
@@ -1011,7 +1020,8 @@ impl<'a, 'b> Encoder<'a, 'b> {
             });
         }
         let id = self.builder.add_func(name, 0, proto);
-        for &(value, idx) in &s.annots {
+        for &(value_off, idx) in &s.annots {
+            let value = self.str_copy(value_off);
             if value.is_empty() || idx < -1 {
                 return Err(GenError::Libbpf {
                     what: "DECL_TAG",
@@ -1020,14 +1030,14 @@ impl<'a, 'b> Encoder<'a, 'b> {
                     reason: "empty value or bad component index",
                 });
             }
-            self.builder.add_decl_tag(ksym(value), id, idx);
+            self.builder.add_decl_tag(ksym(&value), id, idx);
         }
         Ok(id)
     }
 }
 
 /// `btf_encoder_func_state__skip_optimized_parms` (no `true_signature`).
-fn skip_optimized_parms(s: &FuncState<'_>) -> bool {
+fn skip_optimized_parms(s: &FuncState) -> bool {
     s.optimized_parms && (s.signature_changed || s.optimized_symbol)
 }
 

@@ -339,6 +339,9 @@ pub(crate) struct UnitCtx<'a, 'd> {
     /// CU); `unit` is the one being processed.
     pub units: &'d [gimli::Unit<Reader<'a>>],
     pub unit: &'d gimli::Unit<Reader<'a>>,
+    /// Where the `.debug_info` the units were read from starts in the section (the
+    /// offset of the one unit when units are read one at a time).
+    pub info_base: u64,
     pub big_endian: bool,
     pub arch: Arch,
 }
@@ -500,7 +503,7 @@ impl<'a> UnitCtx<'a, '_> {
     fn reference(&self, v: Option<&AttributeValue<Reader<'a>>>) -> Ref {
         match v.cloned() {
             Some(AttributeValue::UnitRef(o)) => Ref {
-                off: unit_base(self.unit) + o.0 as u64,
+                off: self.info_base + unit_base(self.unit) + o.0 as u64,
                 sig8: false,
             },
             Some(AttributeValue::DebugInfoRef(o)) => Ref {
@@ -519,10 +522,10 @@ impl<'a> UnitCtx<'a, '_> {
     /// `f`.
     fn with_die<T>(&self, off: u64, f: impl FnOnce(&Die<'a, '_>) -> T) -> Option<T> {
         let unit = self.units.iter().find(|u| {
-            let base = unit_base(u);
+            let base = self.info_base + unit_base(u);
             off >= base && off - base < u.header.length_including_self() as u64
         })?;
-        let rel = off - unit_base(unit);
+        let rel = off - self.info_base - unit_base(unit);
         let rel = UnitOffset(usize::try_from(rel).ok()?);
         let die = unit.entry(rel).ok()?;
         Some(f(&die))
@@ -707,7 +710,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
     fn new_type(&self, die: &Die<'a, '_>, tag: u16) -> TypeEntry<'a> {
         let die_a = attrs(die);
         TypeEntry {
-            die: unit_base(self.ctx.unit) + die.offset().0 as u64,
+            die: self.ctx.info_base + unit_base(self.ctx.unit) + die.offset().0 as u64,
             tag,
             name: self.ctx.string(die_a.name),
             type_: 0,
@@ -721,7 +724,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
     }
 
     fn die_off(&self, die: &Die<'a, '_>) -> u64 {
-        unit_base(self.ctx.unit) + die.offset().0 as u64
+        self.ctx.info_base + unit_base(self.ctx.unit) + die.offset().0 as u64
     }
 
     /// `die__process_unit`.

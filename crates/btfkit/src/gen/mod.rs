@@ -132,7 +132,7 @@ pub fn encode(object: &[u8], base: &Btf<'_>) -> Result<Encoded, GenError> {
 
 /// [`encode`] reading the object from `source` (a file, for instance) piece by piece:
 /// only the sections BTF generation needs are ever in memory.
-pub fn encode_source<S: crate::dwarf::Source + ?Sized>(
+pub fn encode_source<S: crate::dwarf::Source>(
     source: &S,
     base: &Btf<'_>,
 ) -> Result<Encoded, GenError> {
@@ -143,12 +143,13 @@ pub fn encode_source<S: crate::dwarf::Source + ?Sized>(
 /// Loads `units` as one unit of pahole's (and encodes it), creating the encoder with the
 /// first unit that has something to encode.
 #[allow(clippy::too_many_arguments)]
-fn encode_units<'a, 'b>(
+fn encode_units<'a, 'b, 'u>(
     obj: &'a DwarfObject<'a>,
     base: &'b Btf<'b>,
-    dwarf: &gimli::Dwarf<crate::dwarf::Reader<'a>>,
+    dwarf: &gimli::Dwarf<crate::dwarf::Reader<'u>>,
     arch: load::Arch,
-    units: &[gimli::Unit<crate::dwarf::Reader<'a>>],
+    units: &[gimli::Unit<crate::dwarf::Reader<'u>>],
+    info_base: u64,
     encoder: &mut Option<encode::Encoder<'a, 'b>>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), GenError> {
@@ -156,6 +157,7 @@ fn encode_units<'a, 'b>(
         dwarf,
         units,
         unit: &units[0],
+        info_base,
         big_endian: obj.big_endian,
         arch,
     };
@@ -174,22 +176,18 @@ fn encode_units<'a, 'b>(
 /// `cus__merging_cu`: whether pahole loads every unit of the object as one. The Linux
 /// `LTO_INFO` note decides when present; otherwise any abbreviation using
 /// `DW_FORM_ref_addr` (a reference into another unit) does.
-fn merging_cu(
-    obj: &DwarfObject<'_>,
-    dwarf: &gimli::Dwarf<crate::dwarf::Reader<'_>>,
-) -> Result<bool, GenError> {
+fn merging_cu(obj: &DwarfObject<'_>) -> bool {
     if let Some(lto) = obj.linux_lto_note() {
-        return Ok(lto);
+        return lto;
     }
-    let abbrev = gimli::Section::reader(&dwarf.debug_abbrev).slice();
-    let mut headers = dwarf.units();
-    while let Some(header) = headers.next()? {
-        let off = header.debug_abbrev_offset().0;
-        if abbrevs_use_ref_addr(abbrev.get(off..).unwrap_or(&[])) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let abbrev = obj.debug_abbrev();
+    (0..obj.unit_count()).any(|i| {
+        let (_, a) = obj.unit_offsets(i).expect("unit in range");
+        usize::try_from(a)
+            .ok()
+            .and_then(|a| abbrev.get(a..))
+            .is_some_and(abbrevs_use_ref_addr)
+    })
 }
 
 /// Whether an abbreviation table (as stored, from its start) has an attribute of form
@@ -240,23 +238,41 @@ fn abbrevs_use_ref_addr(mut b: &[u8]) -> bool {
 
 /// [`encode`] over an already parsed object.
 pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, GenError> {
-    let dwarf = obj.dwarf();
     let arch = load::Arch::new(obj.machine, !obj.big_endian);
     let mut problems = Vec::new();
     let mut encoder: Option<encode::Encoder<'_, '_>> = None;
-    if merging_cu(obj, &dwarf)? {
-        // LTO: pahole merges every unit into one (cross-unit references resolve).
+    if merging_cu(obj) {
+        // LTO: pahole merges every unit into one (cross-unit references resolve), so
+        // all of .debug_info is read at once.
+        let info = obj.whole_info()?;
+        let dwarf = obj.dwarf(&info);
         let mut units = Vec::new();
         let mut headers = dwarf.units();
         while let Some(header) = headers.next()? {
             units.push(crate::dwarf::unit(&dwarf, header)?);
         }
         if !units.is_empty() {
-            encode_units(obj, base, &dwarf, arch, &units, &mut encoder, &mut problems)?;
+            encode_units(
+                obj,
+                base,
+                &dwarf,
+                arch,
+                &units,
+                0,
+                &mut encoder,
+                &mut problems,
+            )?;
         }
     } else {
-        let mut headers = dwarf.units();
-        while let Some(header) = headers.next()? {
+        // One unit at a time: only the unit being encoded is in memory.
+        for i in 0..obj.unit_count() {
+            let info = obj.unit_info(i)?;
+            let (offset, _) = obj.unit_offsets(i).expect("unit in range");
+            let dwarf = obj.dwarf(&info);
+            let mut headers = dwarf.units();
+            let Some(header) = headers.next()? else {
+                continue;
+            };
             let unit = crate::dwarf::unit(&dwarf, header)?;
             encode_units(
                 obj,
@@ -264,6 +280,7 @@ pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, G
                 &dwarf,
                 arch,
                 std::slice::from_ref(&unit),
+                offset,
                 &mut encoder,
                 &mut problems,
             )?;
