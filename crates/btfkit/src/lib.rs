@@ -17,7 +17,7 @@
 //!   and `btf__relocate`, byte-identical, with a report of every failure.
 //! - [`module`]: the workflows on kernel module files: open, distill, retarget, strip,
 //!   check.
-//! - [`compress`], [`file`], [`escape`]: compressed files, the file-system policy (bounded
+//! - [`compress`], [`file`](mod@file), [`escape`]: compressed files, the file-system policy (bounded
 //!   reads; atomic, durable replacement), names made safe to print.
 //!
 //! The examples below run on the committed fixtures: the vmlinux BTF of Debian's 6.1
