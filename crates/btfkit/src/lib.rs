@@ -19,7 +19,7 @@
 //!   check.
 //! - [`dwarf`], [`gen`]: the DWARF of ELF objects (relocated as libdwfl does) and BTF
 //!   generated from it as pahole 1.32 encodes it for a kernel module.
-//! - [`compress`], [`file`], [`escape`]: compressed files, the file-system policy (bounded
+//! - [`compress`], [`file`](mod@file), [`escape`]: compressed files, the file-system policy (bounded
 //!   reads; atomic, durable replacement), names made safe to print.
 //!
 //! The examples below run on the committed fixtures: the vmlinux BTF of Debian's 6.1
