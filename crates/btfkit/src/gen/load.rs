@@ -88,7 +88,7 @@ pub(crate) const BT_FP_IMGRY: u8 = 11;
 const UNKNOWN_REG: i32 = -1;
 
 /// Deepest DIE nesting followed, against hostile input.
-const MAX_DEPTH: u32 = 512;
+const MAX_DEPTH: u32 = 128;
 
 /// A reference attribute, as a `.debug_info` offset (0: none), and whether it was a
 /// type-unit signature (`DW_FORM_ref_sig8`).
