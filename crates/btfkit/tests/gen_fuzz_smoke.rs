@@ -125,7 +125,7 @@ fn elf_with(sections: &[(&str, Vec<u8>)]) -> Vec<u8> {
     }
     let shoff = out.len() as u64;
     let shnum = sections.len() as u16 + 2;
-    let mut sh = |name: u32, ty: u32, off: u64, size: u64| {
+    let sh = |name: u32, ty: u32, off: u64, size: u64| {
         let mut h = vec![0u8; 64];
         h[0..4].copy_from_slice(&name.to_le_bytes());
         h[4..8].copy_from_slice(&ty.to_le_bytes());
