@@ -39,7 +39,7 @@ fn main() {
                 continue;
             }
         };
-        let ours = match conformance::libbpf_dedup::dedup_split_built(&enc.btf, &lbase, &base) {
+        let ours = match conformance::gen_oracle::dedup_split_built(&enc.btf, &lbase, &base) {
             Ok(b) => b,
             Err(e) => {
                 println!("{name} DEDUP-ERROR {e}");

@@ -3,7 +3,7 @@
 //! Unpublished; used by tests and side-by-side benchmarks only.
 
 pub mod corpus;
+pub mod gen_oracle;
 pub mod libbpf;
 pub mod libbpf_build;
-pub mod libbpf_dedup;
 pub mod libbpf_elf;

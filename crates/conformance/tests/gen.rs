@@ -36,7 +36,7 @@ fn fixtures_match_pahole() {
         let object = xz(dir.join(format!("{name}.o.xz")));
         let expected = std::fs::read(dir.join(format!("{name}.BTF.1"))).expect("golden");
         let enc = btfkit::gen::encode(&object, &base).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let ours = conformance::libbpf_dedup::dedup_split_built(&enc.btf, &lbase, &base)
+        let ours = conformance::gen_oracle::dedup_split_built(&enc.btf, &lbase, &base)
             .unwrap_or_else(|e| panic!("{name}: dedup: {e}"));
         assert!(
             ours == expected,

@@ -133,7 +133,7 @@ fn every_module_gives_the_shipped_btf() {
                 continue;
             }
         };
-        let btf1 = match conformance::libbpf_dedup::dedup_split_built(&enc.btf, &lbase, &base) {
+        let btf1 = match conformance::gen_oracle::dedup_split_built(&enc.btf, &lbase, &base) {
             Ok(b) => b,
             Err(e) => {
                 fail("dedup error", e.to_string());

@@ -1,4 +1,4 @@
-//! libbpf's `btf__dedup` as an oracle for BTF generation: pahole runs it on the split BTF
+//! Oracles for BTF generation: libbpf's `btf__dedup` run as pahole runs it, on the split BTF
 //! its encoder builds, so `btfkit::gen::encode` output deduplicated here must equal
 //! pahole's detached `.BTF.1`.
 
