@@ -190,6 +190,13 @@ impl<'base> Builder<'base> {
         TypeId(self.start_id + self.starts.len() as u32)
     }
 
+    /// Releases the spare capacity of the type and string buffers (a builder that is done
+    /// growing, kept for a later pass such as deduplication).
+    pub fn shrink_to_fit(&mut self) {
+        self.words.shrink_to_fit();
+        self.starts.shrink_to_fit();
+    }
+
     /// Number of types added.
     pub fn type_count(&self) -> u32 {
         self.starts.len() as u32
