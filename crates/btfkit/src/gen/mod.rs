@@ -238,6 +238,25 @@ fn abbrevs_use_ref_addr(mut b: &[u8]) -> bool {
 
 /// [`encode`] over an already parsed object.
 pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, GenError> {
+    let (builder, problems) = encode_builder(obj, base)?;
+    let endian = if obj.big_endian {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
+    Ok(Encoded {
+        btf: builder.to_bytes(endian),
+        problems,
+    })
+}
+
+/// pahole's encoder over `obj`: the split BTF being built (before `btf__dedup`, ready
+/// for it: libbpf's deduplication of BTF built from scratch keeps its string section as
+/// it is) and the problems met.
+pub fn encode_builder<'b>(
+    obj: &DwarfObject<'_>,
+    base: &'b Btf<'b>,
+) -> Result<(crate::write::Builder<'b>, Vec<Problem>), GenError> {
     let arch = load::Arch::new(obj.machine, !obj.big_endian);
     let mut problems = Vec::new();
     let mut encoder: Option<encode::Encoder<'_, '_>> = None;
@@ -288,13 +307,7 @@ pub fn encode_object(obj: &DwarfObject<'_>, base: &Btf<'_>) -> Result<Encoded, G
     }
     let mut enc = encoder.ok_or(GenError::NoUnits)?;
     enc.finish()?;
-    let endian = if obj.big_endian {
-        Endian::Big
-    } else {
-        Endian::Little
-    };
-    Ok(Encoded {
-        btf: enc.builder.to_bytes(endian),
-        problems,
-    })
+    let mut builder = enc.builder;
+    builder.shrink_to_fit();
+    Ok((builder, problems))
 }
