@@ -15,6 +15,7 @@ mod decompress;
 mod distill;
 mod elf_patch;
 mod elf_sections;
+mod gen_dwarf;
 mod module;
 mod parse_validate_dump;
 mod relocate;
