@@ -5,8 +5,11 @@
 //! Properties, for every input the encoder accepts: the encoded split BTF parses over
 //! the base; encoding the same input again gives the same bytes and the same problems
 //! (the output never depends on hash iteration order or on state left behind); every
-//! reported problem renders. Any panic, hang or unbounded allocation is a bug; errors
-//! are expected. Returns true when the input was encoded.
+//! reported problem renders. When the object has `.BTF_ids`, resolving them by name
+//! against the encoded BTF (`BtfIds::resolve_by_name`) keeps the section's size, writes
+//! every resolved entry's id at its symbol and leaves each set sorted. Any panic, hang
+//! or unbounded allocation is a bug; errors are expected. Returns true when the input
+//! was encoded.
 
 use btfkit::write::Builder;
 use btfkit::{Btf, Endian};

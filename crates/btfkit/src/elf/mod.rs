@@ -11,3 +11,5 @@ pub use patch::{Patch, PatchError, Patched};
 pub use read::{is_elf, BtfSections, ElfError};
 pub use signature::ModuleSignature;
 pub mod btf_ids;
+mod btf_ids_resolve;
+pub use btf_ids_resolve::ResolvedIds;
