@@ -332,7 +332,11 @@ pub(super) fn raw_data<'s>(src: Src<'s>, s: &Section) -> Result<Cow<'s, [u8]>, D
 }
 
 /// The bytes of a section, decompressed when it is stored compressed.
-fn section_data<'s>(src: Src<'s>, l: Layout, s: &Section) -> Result<Cow<'s, [u8]>, DwarfError> {
+pub(super) fn section_data<'s>(
+    src: Src<'s>,
+    l: Layout,
+    s: &Section,
+) -> Result<Cow<'s, [u8]>, DwarfError> {
     let raw = raw_data(src, s)?;
     let name = || String::from_utf8_lossy(&s.name).into_owned();
     let (kind, size, payload): (u32, u64, &[u8]) = if s.flags & SHF_COMPRESSED != 0 {

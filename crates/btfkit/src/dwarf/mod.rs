@@ -354,6 +354,15 @@ impl<'data> DwarfObject<'data> {
         self.lto_note
     }
 
+    /// The contents of the first section named `name` (decompressed when stored
+    /// compressed), read from the source; `None` when there is no such section.
+    pub fn section_contents(&self, name: &[u8]) -> Result<Option<Cow<'data, [u8]>>, DwarfError> {
+        match self.section_by_name(name) {
+            Some((_, s)) => elf::section_data(self.src, self.machine_layout, s).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Whether the object has a symbol table.
     pub fn has_symbols(&self) -> bool {
         self.symtab.len() != 0

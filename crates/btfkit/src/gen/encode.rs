@@ -108,7 +108,13 @@ fn str_contains_suffix(s: &[u8], suffixes: &[&[u8]]) -> bool {
 
 impl<'a, 'b> Encoder<'a, 'b> {
     /// `btf_encoder__new`: the ELF function table, the sections, the kfuncs.
-    pub(crate) fn new(obj: &'a DwarfObject<'a>, base: &'b Btf<'b>) -> Result<Self, GenError> {
+    /// `btf_ids` is the `.BTF_ids` to read kfunc flags from (the object's, or as the
+    /// compiler left them: [`super::fresh_btf_ids`]).
+    pub(crate) fn new(
+        obj: &'a DwarfObject<'a>,
+        base: &'b Btf<'b>,
+        btf_ids: Option<&[u8]>,
+    ) -> Result<Self, GenError> {
         let mut enc = Encoder {
             builder: Builder::new_split(base),
             base,
@@ -129,7 +135,7 @@ impl<'a, 'b> Encoder<'a, 'b> {
             objects: None,
             tail: Vec::new(),
         };
-        enc.collect_kfuncs()?;
+        enc.collect_kfuncs(btf_ids)?;
         Ok(enc)
     }
 
@@ -194,13 +200,12 @@ impl<'a, 'b> Encoder<'a, 'b> {
     /// `btf_encoder__collect_kfuncs`: functions named in a `.BTF_ids` set8 flagged
     /// `BTF_SET8_KFUNCS`, with the flags of their entry. Reads the file as stored
     /// (section-relative symbol values), as pahole reopens the file for this.
-    fn collect_kfuncs(&mut self) -> Result<(), GenError> {
+    fn collect_kfuncs(&mut self, data: Option<&[u8]>) -> Result<(), GenError> {
         let obj = self.obj;
-        let Some((ids_index, data)) = &obj.btf_ids else {
+        let (Some((ids_index, _)), Some(data)) = (&obj.btf_ids, data) else {
             return Ok(());
         };
         let ids_index = *ids_index;
-        let data: &[u8] = data;
         if !obj.has_symbols() {
             return Ok(());
         }

@@ -13,8 +13,11 @@
 
 mod encode;
 mod expr;
+mod fresh;
 mod load;
 mod packed;
+
+pub use fresh::{fresh_btf_ids, BtfIdsState};
 
 use crate::dwarf::{DwarfError, DwarfObject};
 use crate::read::Btf;
@@ -47,10 +50,21 @@ pub enum ProblemKind {
     InvalidName,
     /// A per-CPU variable of type `void`: skipped.
     VoidVariable,
+    /// The object's `.BTF_ids` were resolved before and its kfuncs' flags could not be
+    /// recovered (why): they were read where the symbols point, as pahole does, and may
+    /// belong to other kfuncs (`bpf_fastcall` tags). Not about a DIE (`die` is 0).
+    StaleKfuncFlags(String),
 }
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let ProblemKind::StaleKfuncFlags(why) = &self.kind {
+            return write!(
+                f,
+                ".BTF_ids were resolved before and {why}: kfunc flags read where their \
+                 symbols point (bpf_fastcall tags may be on the wrong kfuncs)"
+            );
+        }
         write!(f, "DIE {:#x}", self.die)?;
         if let Some(n) = &self.name {
             write!(f, " '{n}'")?;
@@ -66,6 +80,7 @@ impl std::fmt::Display for Problem {
             ProblemKind::ImportedUnit => write!(f, ": DW_TAG_imported_unit is not supported"),
             ProblemKind::InvalidName => write!(f, ": invalid BTF name, variable skipped"),
             ProblemKind::VoidVariable => write!(f, ": variable of type void, skipped"),
+            ProblemKind::StaleKfuncFlags(_) => Ok(()),
         }
     }
 }
@@ -151,6 +166,7 @@ fn encode_units<'a, 'b, 'u>(
     units: &[gimli::Unit<crate::dwarf::Reader<'u>>],
     info_base: u64,
     encoder: &mut Option<encode::Encoder<'a, 'b>>,
+    btf_ids: Option<&[u8]>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), GenError> {
     let ctx = load::UnitCtx {
@@ -165,7 +181,7 @@ fn encode_units<'a, 'b, 'u>(
         return Ok(());
     };
     if encoder.is_none() {
-        *encoder = Some(encode::Encoder::new(obj, base)?);
+        *encoder = Some(encode::Encoder::new(obj, base, btf_ids)?);
     }
     encoder
         .as_mut()
@@ -259,6 +275,19 @@ pub fn encode_builder<'b>(
 ) -> Result<(crate::write::Builder<'b>, Vec<Problem>), GenError> {
     let arch = load::Arch::new(obj.machine, !obj.big_endian);
     let mut problems = Vec::new();
+    let state = fresh_btf_ids(obj, base);
+    let btf_ids: Option<&[u8]> = match &state {
+        BtfIdsState::Recovered(fresh) => Some(fresh),
+        BtfIdsState::Fresh => obj.btf_ids.as_ref().map(|(_, d)| &d[..]),
+        BtfIdsState::Unrecoverable(why) => {
+            problems.push(Problem {
+                die: 0,
+                name: None,
+                kind: ProblemKind::StaleKfuncFlags(why.clone()),
+            });
+            obj.btf_ids.as_ref().map(|(_, d)| &d[..])
+        }
+    };
     let mut encoder: Option<encode::Encoder<'_, '_>> = None;
     if merging_cu(obj) {
         // LTO: pahole merges every unit into one (cross-unit references resolve), so
@@ -279,6 +308,7 @@ pub fn encode_builder<'b>(
                 &units,
                 0,
                 &mut encoder,
+                btf_ids,
                 &mut problems,
             )?;
         }
@@ -301,6 +331,7 @@ pub fn encode_builder<'b>(
                 std::slice::from_ref(&unit),
                 offset,
                 &mut encoder,
+                btf_ids,
                 &mut problems,
             )?;
         }
