@@ -641,3 +641,34 @@ fn compressed_section_is_refused() {
         );
     }
 }
+
+/// A symbol below the section's address (its offset wraps around to the top of the
+/// 64-bit range) is a bad symbol, not an overflow or an out-of-range read (found by the
+/// `btf_ids` fuzz target).
+#[test]
+fn symbol_offset_at_the_top_of_the_range() {
+    for class in CLASSES {
+        // The fixture writes `value + addr` as the symbol's value: for ELF32 it is cut to
+        // 32 bits, 0, below sh_addr 4.
+        let (value, addr) = if class.is_64 {
+            (u64::MAX - 3, 0)
+        } else {
+            (0xffff_fffc, 4)
+        };
+        let bytes = Elf {
+            class,
+            btf_ids: Some(vec![0; 8]),
+            syms: vec![Sym {
+                name: "__BTF_ID__struct__sock__1".into(),
+                value,
+                size: 4,
+                ty: STT_OBJECT,
+            }],
+            symtab: true,
+            addr,
+        }
+        .bytes();
+        let err = BtfIds::parse(&bytes).map(|_| ()).unwrap_err();
+        assert!(matches!(err, BtfIdsError::BadSymbol { .. }), "{err}");
+    }
+}

@@ -385,7 +385,11 @@ impl BtfIds {
         syms: Vec<Sym>,
     ) -> Result<BtfIds, BtfIdsError> {
         let word_at = |symbol: &str, offset: u64, what: &str| -> Result<u32, BtfIdsError> {
-            if offset % 4 != 0 || offset + 4 > data.len() as u64 {
+            if offset % 4 != 0
+                || offset
+                    .checked_add(4)
+                    .is_none_or(|end| end > data.len() as u64)
+            {
                 return Err(BtfIdsError::BadSymbol {
                     symbol: symbol.to_string(),
                     reason: format!(
