@@ -146,7 +146,7 @@ impl Rewrite<'_> {
                     Some(o) => {
                         let bytes = match input.compression {
                             None => input.bytes.clone(),
-                            Some(c) => compress(&input.bytes, c),
+                            Some(c) => compress(&input.bytes, c)?,
                         };
                         write_outputs(&[(o, &bytes)], &protected)?;
                         diag!("{label}: {why}; copied unchanged to {}", show_output(o));
@@ -159,7 +159,7 @@ impl Rewrite<'_> {
                 let compression = compression_for(out, input.compression);
                 let bytes = match compression {
                     None => r.patched.elf,
-                    Some(c) => compress(&r.patched.elf, c),
+                    Some(c) => compress(&r.patched.elf, c)?,
                 };
                 let dest = out.unwrap_or(path);
                 write_outputs(&[(dest, &bytes)], &protected)?;
@@ -261,7 +261,7 @@ impl Rewrite<'_> {
         };
         let bytes = match input.compression {
             None => r.patched.elf,
-            Some(c) => compress(&r.patched.elf, c),
+            Some(c) => compress(&r.patched.elf, c)?,
         };
         let plan = Output::plan(path)?;
         check_distinct(&self.protected, &[&plan])?;

@@ -375,7 +375,8 @@ fn reads_are_bounded_and_checked_first() {
     let bomb = dir.path().join("bomb.ko.zst");
     std::fs::write(
         &bomb,
-        btfkit::compress::compress(&vec![0u8; 64 << 20], btfkit::compress::Compression::Zstd),
+        btfkit::compress::compress(&vec![0u8; 64 << 20], btfkit::compress::Compression::Zstd)
+            .unwrap(),
     )
     .unwrap();
     let r = btfkit_in(dir.path(), &["info", s(&bomb)], None);
@@ -391,7 +392,7 @@ fn reads_are_bounded_and_checked_first() {
     let big = dir.path().join("big.ko.gz");
     std::fs::write(
         &big,
-        btfkit::compress::compress(&elf, btfkit::compress::Compression::Gzip),
+        btfkit::compress::compress(&elf, btfkit::compress::Compression::Gzip).unwrap(),
     )
     .unwrap();
     let r = btfkit_in(

@@ -3,6 +3,7 @@
 mod check;
 mod distill;
 mod dump;
+mod extract;
 mod ids;
 mod info;
 mod relocate;
@@ -33,6 +34,8 @@ pub enum Command {
     Info(info::Opts),
     /// List a module's .BTF_ids entries and what their ids are in its BTF.
     Ids(ids::Opts),
+    /// Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image).
+    Extract(extract::Opts),
 }
 
 impl Command {
@@ -48,6 +51,7 @@ impl Command {
             Command::Validate(o) => o.run(),
             Command::Info(o) => o.run(),
             Command::Ids(o) => o.run(),
+            Command::Extract(o) => o.run(),
         }
     }
 }
@@ -77,4 +81,28 @@ impl BtfFlags {
             no_validate: self.no_validate,
         }
     }
+}
+
+/// `--json` and `--quiet`, shared by every command that reports.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct ReportFlags {
+    /// Print the report as one JSON document on standard output (schema:
+    /// docs/json-reports.md).
+    #[arg(long, short = 'j', conflicts_with = "quiet")]
+    pub json: bool,
+    /// No progress bar and no per-module lines: only errors and the exit status.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The version of the JSON report schema (docs/json-reports.md).
+pub const JSON_VERSION: u32 = 1;
+
+/// A JSON report: `{"btfkit_report": VERSION, "command": NAME, ...fields}`.
+pub fn json_doc(command: &str, fields: serde_json::Value) -> serde_json::Value {
+    let mut doc = serde_json::json!({"btfkit_report": JSON_VERSION, "command": command});
+    if let (Some(d), serde_json::Value::Object(f)) = (doc.as_object_mut(), fields) {
+        d.extend(f);
+    }
+    doc
 }
