@@ -412,11 +412,7 @@ fn reads_are_bounded_and_checked_first() {
     std::fs::write(&bz, b"BZh91AY&SY....").unwrap();
     let r = btfkit_in(dir.path(), &["info", s(&bz)], None);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("bzip2 data is corrupt"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("bzip2 data is corrupt"), "{}", r.stderr);
     let _ = v;
 }
 

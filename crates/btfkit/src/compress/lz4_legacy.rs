@@ -41,8 +41,9 @@ impl<'a> Lz4Legacy<'a> {
     fn next_block(&mut self) -> io::Result<bool> {
         loop {
             let rest = &self.data[self.at..];
-            if rest.len() < 4 {
-                // Nothing, or fewer bytes than a block header: the end.
+            if rest.len() <= 4 {
+                // Nothing, fewer bytes than a block header, or a last word with no block
+                // after it (kbuild's size_append): the end.
                 return Ok(false);
             }
             let size = u32::from_le_bytes(rest[..4].try_into().expect("4"));
@@ -52,10 +53,6 @@ impl<'a> Lz4Legacy<'a> {
             }
             let size = size as usize;
             if size == 0 || size > BOUND {
-                if rest.len() == 4 {
-                    // kbuild's size_append: the decompressed size, not a block.
-                    return Ok(false);
-                }
                 return Err(invalid("lz4 block size out of range"));
             }
             let Some(block) = rest.get(4..4 + size) else {
