@@ -45,12 +45,12 @@ pub struct Opts {
 /// The cause of a refusal for stale `.BTF_ids`, kept apart in the summary.
 const BTF_IDS_CAUSE: &str = ".BTF_ids naming the wrong types";
 
-/// The verdict as text, JSON and summary causes.
-struct Rendered {
-    ok: bool,
-    text: String,
-    json: Value,
-    causes: Vec<&'static str>,
+/// The verdict as text, JSON and summary causes (shared with `scan`).
+pub(crate) struct Rendered {
+    pub(crate) ok: bool,
+    pub(crate) text: String,
+    pub(crate) json: Value,
+    pub(crate) causes: Vec<&'static str>,
 }
 
 fn ids_text(ids: &IdsCheck) -> String {
@@ -75,7 +75,7 @@ fn ids_text(ids: &IdsCheck) -> String {
     t
 }
 
-fn render(v: &Verdict) -> Rendered {
+pub(crate) fn render(v: &Verdict) -> Rendered {
     let form = v.form.as_str();
     match &v.finding {
         Finding::Accepted { hazards } => {

@@ -1,6 +1,6 @@
 //! One module per subcommand.
 
-mod check;
+pub(crate) mod check;
 mod distill;
 mod dump;
 mod extract;
@@ -8,6 +8,7 @@ mod ids;
 mod info;
 mod relocate;
 mod retarget;
+mod scan;
 mod strip;
 mod validate;
 
@@ -34,6 +35,8 @@ pub enum Command {
     Info(info::Opts),
     /// List a module's .BTF_ids entries and what their ids are in its BTF.
     Ids(ids::Opts),
+    /// Classify every module of a tree (no BTF, split, distilled, invalid) and check it.
+    Scan(scan::Opts),
     /// Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image).
     Extract(extract::Opts),
 }
@@ -52,6 +55,7 @@ impl Command {
             Command::Info(o) => o.run(),
             Command::Ids(o) => o.run(),
             Command::Extract(o) => o.run(),
+            Command::Scan(o) => o.run(),
         }
     }
 }
