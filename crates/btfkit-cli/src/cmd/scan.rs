@@ -224,7 +224,7 @@ impl Opts {
             }
             if !self.report.quiet && !self.report.json {
                 if let Some(why) = &c.invalid {
-                    outln!("{shown}: invalid: {why}")?;
+                    outln!("{shown}: invalid: {}", why.lines().next().unwrap_or(""))?;
                 } else if let Some(v) = verdict.as_ref().filter(|v| !v.ok) {
                     outln!("{shown}: {} BTF {}", c.class.description(), v.text)?;
                 }

@@ -3,7 +3,7 @@
 //! signature; the section sizes; and, given a vmlinux BTF, the verdict of
 //! [`check`](super::check()).
 
-use super::check::{check, Verdict};
+use super::check::{check, Finding, Verdict};
 use super::open::{looks_split, parse_checked};
 use super::ModuleError;
 use crate::elf::{BtfSections, ElfError, ModuleSignature};
@@ -21,7 +21,8 @@ pub enum Class {
     Distilled,
     /// The BTF sections cannot be read as BTF the kernel takes: a header or section
     /// that does not parse, a `.BTF.base` pair that does not validate, a compressed
-    /// section, or `.BTF` that is not split BTF.
+    /// section, or `.BTF` that is not split BTF. Plain split BTF is validated only with
+    /// a vmlinux to validate it over (not counting a vmlinux it was not built against).
     Invalid,
 }
 
@@ -139,7 +140,18 @@ pub fn classify(elf: &[u8], target: Option<&Btf<'_>>) -> Result<Classified, Modu
     }
     if let Some(t) = target {
         if c.class != Class::Invalid {
-            c.verdict = Some(check(elf, None, t)?);
+            let v = check(elf, None, t)?;
+            // Plain split BTF validates only over its vmlinux: invalid on its own when
+            // the target shows it (and not merely that it was built against another).
+            if let Finding::Invalid {
+                wrong_base: false,
+                invalid,
+            } = &v.finding
+            {
+                c.class = Class::Invalid;
+                c.invalid = Some(invalid.to_string());
+            }
+            c.verdict = Some(v);
         }
     }
     Ok(c)
