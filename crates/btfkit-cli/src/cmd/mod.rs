@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
 pub(crate) mod check;
+mod completions;
 mod distill;
 mod dump;
 mod extract;
 mod ids;
 mod info;
+mod man;
 mod relocate;
 mod retarget;
 mod scan;
@@ -37,6 +39,10 @@ pub enum Command {
     Ids(ids::Opts),
     /// Classify every module of a tree (no BTF, split, distilled, invalid) and check it.
     Scan(scan::Opts),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Opts),
+    /// Print the man page (roff), or write one page per subcommand into a directory.
+    Man(man::Opts),
     /// Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image).
     Extract(extract::Opts),
 }
@@ -56,6 +62,8 @@ impl Command {
             Command::Ids(o) => o.run(),
             Command::Extract(o) => o.run(),
             Command::Scan(o) => o.run(),
+            Command::Completions(o) => o.run(),
+            Command::Man(o) => o.run(),
         }
     }
 }
