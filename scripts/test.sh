@@ -7,4 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cargo fmt --all -- --check
 cargo clippy --release --all-targets -- -D warnings
+# The published crates must package (metadata, versioned path dependencies); run on the
+# tree as checked out, before the tests write anything.
+cargo package --no-verify --quiet -p btfkit -p btfkit-cli
 cargo test --release --workspace
