@@ -397,7 +397,13 @@ pub fn extract<R: Read + Seek>(r: &mut R, opts: &Options) -> Result<Extracted, I
     }
     // x86 boot protocol: "HdrS" at 0x202, version at 0x206; payload fields from 2.08.
     if prefix.get(0x202..0x206) == Some(b"HdrS") {
-        let protocol = u16::from_le_bytes([prefix[0x206], prefix[0x207]]);
+        let Some(&[lo, hi]) = prefix.get(0x206..0x208) else {
+            return Err(ImageError::Malformed {
+                what: "bzImage setup header",
+                detail: "too short".into(),
+            });
+        };
+        let protocol = u16::from_le_bytes([lo, hi]);
         if protocol < 0x208 {
             return Err(ImageError::Malformed {
                 what: "bzImage setup header",
