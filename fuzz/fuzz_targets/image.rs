@@ -1,6 +1,6 @@
-//! Fuzz target: kernel images (`btfkit::image::extract`). The body is
-//! `fuzz/bodies/image.rs`, also run by `crates/btfkit/tests/fuzz_image.rs` under
-//! `cargo test`.
+//! cargo-fuzz target `image`: the body is `fuzz/bodies/image.rs` (its doc says what it
+//! checks), also run on a few thousand inputs under plain `cargo test` by
+//! `crates/btfkit/tests/fuzz_smoke/image.rs`.
 #![no_main]
 
 #[path = "../bodies/image.rs"]

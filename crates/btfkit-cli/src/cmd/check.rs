@@ -2,7 +2,9 @@
 //! BTF? One [`btfkit::module::check`] per module, in parallel; a report per module and a
 //! summary of causes.
 
-use crate::input::{expand, show, sibling_base, stdin_at_most_once, BaseFile, Input, Walk};
+use crate::input::{
+    expand, labelled, show, sibling_base, stdin_at_most_once, BaseFile, Input, Walk,
+};
 use crate::out::{diag, outln};
 use crate::report::{cause, error_text, failure_json};
 use anyhow::Result;
@@ -242,7 +244,7 @@ impl Opts {
                 }
                 Err(e) => {
                     errors += 1;
-                    diag!("{shown}: error: {e:#}");
+                    diag!("error: {}", labelled(&shown, format!("{e:#}")));
                     modules.push(
                         json!({"module": path.display().to_string(), "error": format!("{e:#}")}),
                     );

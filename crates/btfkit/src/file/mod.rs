@@ -30,7 +30,7 @@ mod read;
 mod write;
 
 pub use read::{read, read_from, Input};
-pub use write::{check_distinct, commit, Existing, How, Output, Staged};
+pub use write::{check_distinct, commit, commit_with, Existing, How, Output, Staged, Sync};
 
 use std::path::{Path, PathBuf};
 

@@ -363,12 +363,27 @@ fn read_xattr_buf(
 /// of each file (`fsync`).
 const SYNCFS_FROM: usize = 16;
 
+/// How [`commit_with`] makes staged files durable before renaming them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sync {
+    /// `fsync` each file for a few, one `syncfs` per file system for a batch (what
+    /// [`commit`] does).
+    Auto,
+    /// `fsync` each file.
+    EachFile,
+}
+
 /// Puts staged outputs in place, durably: the staged files are synced (each, or with
 /// one `syncfs` per file system for a batch), renamed over their destinations, and
 /// their directories synced; devices and FIFOs are then written through. Returns the
 /// outputs that failed (an output that failed is left as it was; the others are in
 /// place).
 pub fn commit(staged: Vec<Staged>) -> Vec<FileError> {
+    commit_with(staged, Sync::Auto)
+}
+
+/// [`commit`], syncing as `sync` says.
+pub fn commit_with(staged: Vec<Staged>, sync: Sync) -> Vec<FileError> {
     let mut errors = Vec::new();
     let mut temps: Vec<Staged> = Vec::new();
     let mut through = Vec::new();
@@ -380,7 +395,7 @@ pub fn commit(staged: Vec<Staged>) -> Vec<FileError> {
     }
     // 1. Make the new contents durable.
     let mut synced: Vec<bool> = vec![false; temps.len()];
-    if temps.len() >= SYNCFS_FROM {
+    if sync == Sync::Auto && temps.len() >= SYNCFS_FROM {
         // One syncfs per file system; where it fails, each file is synced below.
         let mut devs: Vec<(u64, bool)> = Vec::new();
         for (s, synced) in temps.iter().zip(&mut synced) {

@@ -1,5 +1,6 @@
-//! What one fuzz input exercises: every reader entry point, validation and both dumps.
-//! Any panic, hang or unbounded allocation here is a bug.
+//! Fuzz body of `parse_validate_dump`: every BTF reader entry point (base, split over a
+//! small built base, `.BTF` of an ELF file), validation and both dumps on arbitrary
+//! bytes. Any panic, hang or unbounded allocation here is a bug.
 
 use btfkit::fields::FieldKind;
 use btfkit::write::Builder;
@@ -40,18 +41,23 @@ fn exercise(btf: &Btf<'_>) {
     }
 }
 
-/// Runs every entry point on `data`.
-pub fn check(data: &[u8]) {
+/// Runs every entry point on `data`. True when some reader accepted it.
+pub fn run(data: &[u8]) -> bool {
+    let mut parsed = false;
     if let Ok(btf) = Btf::parse(data) {
         exercise(&btf);
+        parsed = true;
     }
     let base = Btf::parse(base_bytes()).expect("built base parses");
     if let Ok(split) = Btf::parse_split(data, &base) {
         exercise(&split);
+        parsed = true;
     }
     if let Ok(sections) = btfkit::elf::BtfSections::parse(data) {
         if let Ok(btf) = Btf::parse(&sections.btf) {
             exercise(&btf);
+            parsed = true;
         }
     }
+    parsed
 }
