@@ -107,7 +107,7 @@ _btfkit() {
 
     case "${cmd}" in
         btfkit)
-            opts="-h -V --max-input-size --help --version dump distill relocate retarget strip check validate info ids scan completions man extract help"
+            opts="-h -V --max-input-size --help --version dump distill relocate retarget strip check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,7 +275,7 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__help)
-            opts="dump distill relocate retarget strip check validate info ids scan completions man extract help"
+            opts="dump distill relocate retarget strip check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -174,6 +174,21 @@ _arguments "${_arguments_options[@]}" : \
 ':input -- A module or object file (any compression):_files' \
 && ret=0
 ;;
+(extract)
+_arguments "${_arguments_options[@]}" : \
+'-o+[Where to write the BTF (- for standard output)]:OUT:_files' \
+'--out=[Where to write the BTF (- for standard output)]:OUT:_files' \
+'--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
+'--no-validate[Do not validate the .BTF section of an ELF (forensics; scanned images are always validated, that is how their BTF is found)]' \
+'(-q --quiet)-j[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
+'(-q --quiet)--json[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
+'-q[No progress bar and no per-module lines\: only errors and the exit status]' \
+'--quiet[No progress bar and no per-module lines\: only errors and the exit status]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':image -- The kernel image (vmlinuz, bzImage, vmlinux, Image, Image.gz, ...), or - for standard input:_files' \
+&& ret=0
+;;
 (scan)
 _arguments "${_arguments_options[@]}" : \
 '-B+[The vmlinux BTF to check against (raw, ELF, vmlinuz\: any image \`extract\` reads)]:VMLINUX:_files' \
@@ -203,21 +218,6 @@ _arguments "${_arguments_options[@]}" : \
 '--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
-&& ret=0
-;;
-(extract)
-_arguments "${_arguments_options[@]}" : \
-'-o+[Where to write the BTF (- for standard output)]:OUT:_files' \
-'--out=[Where to write the BTF (- for standard output)]:OUT:_files' \
-'--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
-'--no-validate[Do not validate the .BTF section of an ELF (forensics; scanned images are always validated, that is how their BTF is found)]' \
-'(-q --quiet)-j[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
-'(-q --quiet)--json[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
-'-q[No progress bar and no per-module lines\: only errors and the exit status]' \
-'--quiet[No progress bar and no per-module lines\: only errors and the exit status]' \
-'-h[Print help]' \
-'--help[Print help]' \
-':image -- The kernel image (vmlinuz, bzImage, vmlinux, Image, Image.gz, ...), or - for standard input:_files' \
 && ret=0
 ;;
 (help)
@@ -268,6 +268,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(extract)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (scan)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -277,10 +281,6 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (man)
-_arguments "${_arguments_options[@]}" : \
-&& ret=0
-;;
-(extract)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -309,10 +309,10 @@ _btfkit_commands() {
 'validate:Check BTF as the kernel would, listing every problem' \
 'info:Summarize a BTF blob\: header, sections, types per kind' \
 'ids:List a module'\''s .BTF_ids entries and what their ids are in its BTF' \
+'extract:Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image)' \
 'scan:Classify every module of a tree (no BTF, split, distilled, invalid) and check it' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'man:Print the man page (roff), or write one page per subcommand into a directory' \
-'extract:Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'btfkit commands' commands "$@"
@@ -354,10 +354,10 @@ _btfkit__subcmd__help_commands() {
 'validate:Check BTF as the kernel would, listing every problem' \
 'info:Summarize a BTF blob\: header, sections, types per kind' \
 'ids:List a module'\''s .BTF_ids entries and what their ids are in its BTF' \
+'extract:Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image)' \
 'scan:Classify every module of a tree (no BTF, split, distilled, invalid) and check it' \
 'completions:Print a shell completion script (bash, zsh, fish, elvish, powershell)' \
 'man:Print the man page (roff), or write one page per subcommand into a directory' \
-'extract:Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image)' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'btfkit help commands' commands "$@"

@@ -37,14 +37,14 @@ pub enum Command {
     Info(info::Opts),
     /// List a module's .BTF_ids entries and what their ids are in its BTF.
     Ids(ids::Opts),
+    /// Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image).
+    Extract(extract::Opts),
     /// Classify every module of a tree (no BTF, split, distilled, invalid) and check it.
     Scan(scan::Opts),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::Opts),
     /// Print the man page (roff), or write one page per subcommand into a directory.
     Man(man::Opts),
-    /// Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image).
-    Extract(extract::Opts),
 }
 
 impl Command {
