@@ -145,7 +145,14 @@ pub(super) fn btf_section(src: &mut dyn Ranges) -> Result<(Vec<u8>, u64), ImageE
     if shnum == 0 || shstrndx == SHN_XINDEX {
         // Extended numbering: the real values are in section 0.
         let s0 = src.capture(&[Want::exact(h.shoff, h.shentsize)])?;
-        let s0 = section(&h, s0[0].as_deref().unwrap_or_default());
+        let s0 = s0[0].as_deref().unwrap_or_default();
+        if (s0.len() as u64) < h.shentsize {
+            return Err(bad(format!(
+                "the section header table at {:#x} runs past the end of the file",
+                h.shoff
+            )));
+        }
+        let s0 = section(&h, s0);
         if shnum == 0 {
             shnum = s0.size;
         }
