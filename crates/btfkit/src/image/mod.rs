@@ -318,8 +318,16 @@ impl Streamed<'_> {
 
 impl Ranges for Streamed<'_> {
     fn capture(&mut self, wants: &[Want]) -> Result<Vec<Option<Vec<u8>>>, ImageError> {
-        let end = wants.iter().map(|w| w.offset + w.len).max().unwrap_or(0);
-        let total: u64 = wants.iter().filter(|w| !w.btf_only).map(|w| w.len).sum();
+        // Offsets and sizes come from the file: saturating arithmetic.
+        let end = wants
+            .iter()
+            .map(|w| w.offset.saturating_add(w.len))
+            .max()
+            .unwrap_or(0);
+        let total = wants
+            .iter()
+            .filter(|w| !w.btf_only)
+            .fold(0u64, |t, w| t.saturating_add(w.len));
         if total > self.limit {
             return Err(ImageError::Malformed {
                 what: "ELF headers",
@@ -340,7 +348,7 @@ impl Ranges for Streamed<'_> {
             let (lo, hi) = (pos, pos + n as u64);
             for (w, b) in wants.iter().zip(bufs.iter_mut()) {
                 let Some(buf) = b else { continue };
-                let (s, e) = (w.offset.max(lo), (w.offset + w.len).min(hi));
+                let (s, e) = (w.offset.max(lo), w.offset.saturating_add(w.len).min(hi));
                 if s >= e {
                     continue;
                 }
