@@ -11,9 +11,7 @@ use btfkit::{raw, Btf, Kind, TypeId};
 // ---------------------------------------------------------------------------------------
 // A tiny ELF writer: ET_REL with .text, .BTF_ids, .symtab, .strtab, .shstrtab.
 
-#[path = "support/btf_ids_fixture.rs"]
-mod fixture;
-use fixture::*;
+use test_support::btf_ids::*;
 
 fn module_elf(class: Class, src: &[Src], btf: Option<&Btf<'_>>) -> Vec<u8> {
     let (data, syms) = assemble(src, btf, class.endian);

@@ -1,15 +1,12 @@
-//! `btfkit::image::extract` on small images built like the kernel's (support/images.rs):
+//! `btfkit::image::extract` on small images built like the kernel's (test_support::images):
 //! every container, every compression, both byte orders, ELF32 and ELF64; the BTF comes
 //! out byte for byte. Hostile and broken images give errors naming what is wrong. The
-//! real images (Debian 6.1 and 7.2 kernels) are checked by the CLI's extract tests.
-
-#[path = "support/images.rs"]
-mod images;
+//! real images (Debian 6.1 and 7.2 kernels) are checked by tests/e2e/extract-real.sh.
 
 use btfkit::compress::Compression;
 use btfkit::image::{extract_bytes, Container, ImageError, Location, Options};
 use btfkit::Endian;
-use images::*;
+use test_support::images::*;
 
 fn opts() -> Options {
     Options::default()

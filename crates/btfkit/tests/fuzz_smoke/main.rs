@@ -6,11 +6,9 @@
 
 #[path = "../../../../fuzz/bodies/common.rs"]
 mod common;
-#[path = "../support/btf_ids_fixture.rs"]
-mod fixture;
+use test_support::btf_ids as fixture;
 mod harness;
-#[path = "../support/images.rs"]
-mod images;
+use test_support::images;
 mod seeds;
 
 mod btf_ids;

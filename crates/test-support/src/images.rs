@@ -1,11 +1,9 @@
-//! Test support shared by crates/btfkit/tests/image.rs, the image fuzz smoke test and
-//! crates/btfkit-cli/tests/extract.rs: small kernel images built around small BTF, as
+//! Small kernel images for the image tests (crates/btfkit/tests/image.rs, the image
+//! fuzz smoke test, crates/btfkit-cli/tests/golden_reports.rs) built around small BTF, as
 //! the kernel's build lays them out: a vmlinux ELF (32/64-bit, either byte order) with
 //! `.BTF` among other sections, an x86 bzImage around a compressed ELF (with kbuild's
 //! 4-byte size appended), an EFI zboot image, and an arm64 `Image` with the BTF blob
-//! somewhere inside. Included with `#[path]`, so not every item is used by every test.
-
-#![allow(dead_code)]
+//! somewhere inside.
 
 use btfkit::compress::{compress_for_tests, Compression};
 use btfkit::write::Builder;
