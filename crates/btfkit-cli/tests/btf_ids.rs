@@ -553,46 +553,19 @@ fn check_reports_stale_btf_ids_as_a_module_that_will_not_load() {
 // ---------------------------------------------------------------------------------------
 // Real modules: the Debian 6.12 cloud kernel package of the e2e download cache.
 
-fn package() -> Option<PathBuf> {
-    let cache = std::env::var_os("BTFKIT_E2E_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-cache"));
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&cache)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.file_name().unwrap_or_default().to_string_lossy();
-            n.starts_with("linux-image-6.12.")
-                && n.contains("-cloud-amd64-unsigned_")
-                && p.join(".complete").exists()
-        })
-        .collect();
-    found.sort();
-    let p = found.into_iter().next();
-    if p.is_none() {
-        // crates/conformance/tests/btf_ids.rs fetches it when CI asks for real data.
-        eprintln!(
-            "no 6.12 cloud kernel package in {}: skipping",
-            cache.display()
-        );
-    }
-    p
-}
-
 #[test]
 fn package_modules_distill_in_place_with_their_btf_ids() {
-    let Some(pkg) = package() else { return };
-    let vmlinux = pkg.join("vmlinux.btf");
-    let base = std::fs::read(&vmlinux).unwrap();
+    // Without the package (and without BTFKIT_CORPUS, which makes it download or fail),
+    // the synthetic module of the other tests stands in.
+    let Some(pkg) = test_support::debian612::package() else {
+        return;
+    };
+    let base = test_support::debian612::vmlinux_btf(&pkg);
     let dir = tempfile::tempdir().unwrap();
+    let vmlinux = dir.path().join("vmlinux.btf");
+    std::fs::write(&vmlinux, &base).unwrap();
     let mut copies = Vec::new();
-    let kernel = std::fs::read_dir(pkg.join("root/lib/modules"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("kernel");
+    let kernel = test_support::debian612::modules(&pkg);
     for m in [
         "net/ipv4/tcp_bbr",
         "net/ipv4/tcp_dctcp",
@@ -641,4 +614,33 @@ fn package_modules_distill_in_place_with_their_btf_ids() {
     args.extend(copies.iter().map(|p| s(p)));
     let r = btfkit(&args);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+/// `ids --json` on the fixture: every entry, set and slot with what its id is
+/// (golden: `BLESS=1` rewrites testdata/golden/json/ids-fixture.json); `-q` prints nothing
+/// and keeps the exit status.
+#[test]
+fn ids_json_report() {
+    let f = files(CLASSES[0]);
+    let r = btfkit(&["ids", "--json", "--base", s(&f.base), s(&f.module)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["btfkit_report"], 1);
+    assert_eq!(v["ok"], true);
+    assert!(v["btf_ids"]["entries"]
+        .as_array()
+        .is_some_and(|e| e.len() > 3));
+    let text = r.stdout.replace(&f.dir.display().to_string(), "TMP");
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/golden/json/ids-fixture.json");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &text).unwrap();
+    } else {
+        assert_eq!(
+            text,
+            std::fs::read_to_string(&golden).expect("golden (BLESS=1 makes it)")
+        );
+    }
+    let r = btfkit(&["ids", "-q", "--base", s(&f.base), s(&f.module)]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
 }

@@ -139,6 +139,7 @@ pub mod fields;
 pub mod file;
 pub mod gen;
 pub mod id;
+pub mod image;
 pub mod kind;
 pub mod module;
 pub mod raw;

@@ -1947,3 +1947,28 @@ fn mutated_blobs_never_panic() {
     }
     assert!(runs > 10_000, "only {runs} mutants parsed");
 }
+
+/// Split BTF is checked assuming its base is valid, but a base that is not must not
+/// crash the check: a split DECL_TAG on a component of a base FUNC whose prototype id is
+/// past the last type (found by the `elf_sections` fuzz target: an index out of bounds).
+#[test]
+fn decl_tag_on_a_base_func_with_a_bad_prototype_id() {
+    for proto in [99, 4, u32::MAX] {
+        let mut b = Builder::new();
+        b.add_int("int", 4, 0);
+        let f = b.add_func("f", 0, TypeId(proto));
+        let base_blob = b.to_bytes(Endian::Little);
+        let base = Btf::parse(&base_blob).unwrap();
+        let mut s = Builder::new_split(&base);
+        let tag = s.add_decl_tag("t", f, 0);
+        let blob = s.to_bytes(Endian::Little);
+        let split = Btf::parse_split(&blob, &base).unwrap();
+        let errs = validate(&split);
+        assert!(
+            errs.iter()
+                .any(|e| e.rule() == Rule::DeclTagBadComponent && e.type_id() == Some(tag)),
+            "{}",
+            show(&errs)
+        );
+    }
+}
