@@ -7,6 +7,8 @@
 //! - [`write`](mod@write): a builder and serializer.
 //! - [`distill`]: libbpf's `btf__distill_base`, byte-identical.
 //! - [`relocate`]: libbpf's `btf__relocate`, byte-identical, with a report of every failure.
+//! - [`sort`]: renumbering types (`btf__permute`), the by-name order of Linux 6.19+ builds,
+//!   the kernel's sortedness check, and the output-order policy [`sort::Order`].
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
@@ -21,6 +23,7 @@ pub mod kind;
 pub mod raw;
 pub mod read;
 pub mod relocate;
+pub mod sort;
 pub mod validate;
 pub mod write;
 

@@ -15,6 +15,7 @@ use btfkit::elf::btf_ids;
 use btfkit::elf::patch::{self, Patched};
 use btfkit::elf::{BtfSections, ElfError, ModuleSignature};
 use btfkit::error::Section;
+use btfkit::sort::Order;
 use btfkit::Btf;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -80,6 +81,11 @@ pub struct Opts {
     /// directories are searched recursively for *.ko, *.ko.xz, *.ko.gz, *.ko.zst.
     #[arg(long, conflicts_with_all = ["out_base", "out_split"])]
     in_place: bool,
+    /// Which bytes to write: `kernel` as Linux 6.19+'s build (resolve_btfids: types sorted
+    /// by name, 32-byte header), `libbpf` as libbpf 1.7's btf__distill_base; `auto`: kernel
+    /// when BASE is sorted by name (built by Linux 6.19 or later), else libbpf.
+    #[arg(long, value_name = "ORDER", default_value = "auto")]
+    order: Order,
     /// Skip validating the inputs (forensics).
     #[arg(long)]
     no_validate: bool,
@@ -108,6 +114,7 @@ fn distill_one(
     base: &Btf<'_>,
     path: &Path,
     validate: bool,
+    order: Order,
 ) -> Result<(btfkit::distill::Distilled, usize, bool)> {
     let input = Input::read(path)?;
     let blobs = input.blobs()?;
@@ -121,8 +128,8 @@ fn distill_one(
         None
     };
     let d = match &ids {
-        Some(ids) => distill_with_btf_ids(&split, ids)?.0,
-        None => btfkit::distill::distill(&split)?,
+        Some(ids) => distill_with_btf_ids(&split, ids, order)?.0,
+        None => btfkit::distill::distill_ordered(&split, &[], order)?,
     };
     Ok((d, blobs.btf.len(), ids.is_some()))
 }
@@ -136,15 +143,18 @@ impl Opts {
         if self.out.is_some() || self.in_place {
             let target = Target::new(self.out.clone(), self.in_place, &self.inputs)?;
             let validate = !self.no_validate;
-            let job = |input: &Input, batch: bool| distill_module(&base, input, validate, batch);
+            let order = self.order;
+            let job =
+                |input: &Input, batch: bool| distill_module(&base, input, validate, batch, order);
             return run_modules("distilled", &target, &self.inputs, &job);
         }
         if let (Some(out_base), Some(out_split)) = (&self.out_base, &self.out_split) {
             if self.inputs.len() != 1 || self.inputs[0].is_dir() {
                 bail!("--out-base/--out-split take exactly one input file; use --out-dir for many");
             }
-            let (d, _, btf_ids) = distill_one(&base, &self.inputs[0], !self.no_validate)
-                .with_context(|| format!("distilling {}", self.inputs[0].display()))?;
+            let (d, _, btf_ids) =
+                distill_one(&base, &self.inputs[0], !self.no_validate, self.order)
+                    .with_context(|| format!("distilling {}", self.inputs[0].display()))?;
             write_all_atomic(&[(out_base, &d.base), (out_split, &d.split)])?;
             if btf_ids {
                 eprintln!("{}: {RAW_BTF_IDS_NOTE}", self.inputs[0].display());
@@ -194,18 +204,20 @@ impl Opts {
         let results: Vec<(PathBuf, Result<Outcome>)> = files
             .par_iter()
             .map(|path| {
-                let r = distill_one(base, path, validate).and_then(|(d, bytes_in, btf_ids)| {
-                    let s = stem(path);
-                    let split_path = out_dir.join(format!("{s}.btf"));
-                    let base_path = out_dir.join(format!("{s}.btf.base"));
-                    write_all_atomic(&[(&base_path, &d.base), (&split_path, &d.split)])?;
-                    Ok(Outcome {
-                        bytes_in,
-                        split_out: d.split.len(),
-                        base_out: d.base.len(),
-                        btf_ids,
-                    })
-                });
+                let r = distill_one(base, path, validate, self.order).and_then(
+                    |(d, bytes_in, btf_ids)| {
+                        let s = stem(path);
+                        let split_path = out_dir.join(format!("{s}.btf"));
+                        let base_path = out_dir.join(format!("{s}.btf.base"));
+                        write_all_atomic(&[(&base_path, &d.base), (&split_path, &d.split)])?;
+                        Ok(Outcome {
+                            bytes_in,
+                            split_out: d.split.len(),
+                            base_out: d.base.len(),
+                            btf_ids,
+                        })
+                    },
+                );
                 bar.inc(1);
                 (path.clone(), r)
             })
@@ -245,7 +257,13 @@ impl Opts {
 }
 
 /// Distills one module's `.BTF` over `base` and writes the result into its ELF image.
-fn distill_module(base: &Btf<'_>, input: &Input, validate: bool, batch: bool) -> Result<Step> {
+fn distill_module(
+    base: &Btf<'_>,
+    input: &Input,
+    validate: bool,
+    batch: bool,
+    order: Order,
+) -> Result<Step> {
     let secs = match BtfSections::parse(&input.bytes) {
         Ok(s) => s,
         Err(ElfError::NoBtf) if batch => return Ok(Step::Skip("no .BTF section".into())),
@@ -264,14 +282,14 @@ fn distill_module(base: &Btf<'_>, input: &Input, validate: bool, batch: bool) ->
     // .BTF_ids (kfunc sets, BTF_ID_LISTs) hold ids of the old id space: rewritten in the
     // same patch, keeping the vmlinux types they name, or the module fails to load.
     let Some(ids) = super::ids::read_for_rewrite(&input.bytes, &split)? else {
-        let d = btfkit::distill::distill(&split)?;
+        let d = btfkit::distill::distill_ordered(&split, &[], order)?;
         let p = patch::set_btf(&input.bytes, &d.split, Some(&d.base))
             .context("rewriting the ELF sections")?;
         check_readback(&p.elf, &d.split, Some(&d.base))?;
         return Ok(Step::Patched(p, distill_detail(&d, secs.btf.len())));
     };
     let roots = ids.roots(&split).len();
-    let (d, section) = distill_with_btf_ids(&split, &ids)?;
+    let (d, section) = distill_with_btf_ids(&split, &ids, order)?;
     let mut edits = patch::Patch::new();
     edits
         .set(".BTF", &d.split)
@@ -294,16 +312,20 @@ fn distill_module(base: &Btf<'_>, input: &Input, validate: bool, batch: bool) ->
 pub(crate) fn distill_with_btf_ids(
     split: &Btf<'_>,
     ids: &btf_ids::BtfIds,
+    order: Order,
 ) -> Result<(btfkit::distill::Distilled, Vec<u8>)> {
-    btf_ids::distill(split, ids).map_err(|e| match e {
-        btf_ids::BtfIdsError::Distill(e) => anyhow::Error::new(Refusal(e.to_string())),
+    btf_ids::distill_ordered(split, ids, order).map_err(|e| match e {
+        e @ (btf_ids::BtfIdsError::Distill(_) | btf_ids::BtfIdsError::LostInDistill { .. }) => {
+            anyhow::Error::new(Refusal(e.to_string()))
+        }
         e => anyhow::Error::new(e),
     })
 }
 
 fn distill_detail(d: &btfkit::distill::Distilled, was: usize) -> String {
     format!(
-        "distilled: {} types in .BTF.base ({} bytes), {} base types copied into .BTF ({} bytes, was {was})",
+        "distilled ({} order): {} types in .BTF.base ({} bytes), {} base types copied into .BTF ({} bytes, was {was})",
+        d.order,
         d.base_types,
         d.base.len(),
         d.copied_types,

@@ -7,6 +7,7 @@ mod ids;
 mod info;
 mod relocate;
 mod retarget;
+mod sort;
 mod strip;
 mod validate;
 
@@ -25,6 +26,8 @@ pub enum Command {
     Retarget(retarget::Opts),
     /// Remove .BTF and .BTF.base from kernel modules.
     Strip(strip::Opts),
+    /// Sort BTF types by name, as the kernel's build (resolve_btfids) does.
+    Sort(sort::Opts),
     /// Would the kernel with this vmlinux BTF accept these modules' BTF?
     Check(check::Opts),
     /// Check BTF as the kernel would, listing every problem.
@@ -44,6 +47,7 @@ impl Command {
             Command::Relocate(o) => o.run(),
             Command::Retarget(o) => o.run(),
             Command::Strip(o) => o.run(),
+            Command::Sort(o) => o.run(),
             Command::Check(o) => o.run(),
             Command::Validate(o) => o.run(),
             Command::Info(o) => o.run(),

@@ -103,7 +103,7 @@ fn retarget_module(
                     )
                 }
                 Some(ids) => {
-                    let (d, _) = distill_with_btf_ids(&split, &ids)?;
+                    let (d, _) = distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf)?;
                     let roots = ids.roots(&split).len();
                     let how = "distilled over --from and relocated";
                     (d.base, d.split, how, Some((ids, roots)), Some(d.id_map))

@@ -44,6 +44,7 @@
 //! returns the rewritten section with it.
 
 use crate::distill::{self, DistillError, Distilled, Root};
+use crate::sort::Order;
 use crate::{Btf, Endian, Kind, TypeId};
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind, SymbolSection};
 
@@ -88,6 +89,21 @@ pub enum BtfIdsError {
     /// cannot hold; the message names the entry).
     #[error(transparent)]
     Distill(#[from] DistillError),
+    /// In the kernel's order, an entry names a vmlinux type that no split type refers to:
+    /// the kernel's build distills without it (and leaves the entry 0).
+    #[error(
+        "{why} names {kind} '{name}', a vmlinux type the module's BTF does not refer to: \
+         distilled in the kernel's order (as the kernel's build distills) it would be lost; \
+         --order libbpf keeps it"
+    )]
+    LostInDistill {
+        /// The entry (or set slot).
+        why: String,
+        /// The type's kind.
+        kind: Kind,
+        /// The type's name.
+        name: String,
+    },
 }
 
 /// The kind of type a `__BTF_ID__<kind>__...` entry names.
@@ -562,22 +578,7 @@ impl BtfIds {
             e.put_u32(&mut out, offset as usize, new);
         }
         for set in &self.sets {
-            let first = (set.offset + set.kind.header_len()) as usize;
-            let stride = set.kind.stride() as usize;
-            let n = set.cnt as usize;
-            let mut items: Vec<[u8; 8]> = (0..n)
-                .map(|i| {
-                    let at = first + i * stride;
-                    let mut item = [0u8; 8];
-                    item[..stride].copy_from_slice(&out[at..at + stride]);
-                    item
-                })
-                .collect();
-            items.sort_by_key(|item| e.u32(item, 0));
-            for (i, item) in items.iter().enumerate() {
-                let at = first + i * stride;
-                out[at..at + stride].copy_from_slice(&item[..stride]);
-            }
+            sort_set(e, &mut out, set, set.cnt);
         }
         Ok(out)
     }
@@ -730,6 +731,27 @@ impl BtfIds {
     }
 }
 
+/// Sorts the first `n` slots of `set` in `out` by id as `resolve_btfids` does (a set's
+/// ids as `u32`s, a set8's pairs by their id with their flags); stable. The slots must
+/// lie inside `out`.
+fn sort_set(e: Endian, out: &mut [u8], set: &Set, n: u32) {
+    let first = (set.offset + set.kind.header_len()) as usize;
+    let stride = set.kind.stride() as usize;
+    let mut items: Vec<[u8; 8]> = (0..n as usize)
+        .map(|i| {
+            let at = first + i * stride;
+            let mut item = [0u8; 8];
+            item[..stride].copy_from_slice(&out[at..at + stride]);
+            item
+        })
+        .collect();
+    items.sort_by_key(|item| e.u32(item, 0));
+    for (i, item) in items.iter().enumerate() {
+        let at = first + i * stride;
+        out[at..at + stride].copy_from_slice(&item[..stride]);
+    }
+}
+
 /// A type's kind and name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Named {
@@ -879,10 +901,56 @@ pub fn describe_id(id: u32, target: Option<u32>, is: &Option<Named>) -> String {
 /// into the new id space: the new `.BTF.base`, `.BTF` and `.BTF_ids`. An entry that
 /// names a base type a distilled base cannot hold (a vmlinux FUNC) is an error naming it.
 pub fn distill(split: &Btf<'_>, ids: &BtfIds) -> Result<(Distilled, Vec<u8>), BtfIdsError> {
+    distill_ordered(split, ids, Order::Libbpf)
+}
+
+/// [`fn@distill`] in the bytes `order` asks for ([`Order::Auto`] decided by `split`'s
+/// base). [`Order::Libbpf`]: [`fn@distill`]. [`Order::Kernel`]: what `resolve_btfids
+/// --distill_base` writes: [`distill::distill_ordered`] without roots (the kernel's
+/// build keeps only the vmlinux types that split types refer to), and each id the type
+/// of the same kind and name that comes first in the result ([`by_name`], which is how
+/// `resolve_btfids` resolves entries), sets sorted with their flags. An entry naming a
+/// vmlinux type that the distilled BTF does not keep is an error naming it.
+pub fn distill_ordered(
+    split: &Btf<'_>,
+    ids: &BtfIds,
+    order: Order,
+) -> Result<(Distilled, Vec<u8>), BtfIdsError> {
+    let base = split.base().ok_or(DistillError::NotSplit)?;
     let roots = ids.roots(split);
-    let d = distill::distill_with_roots(split, &roots)?;
-    let section = ids.rewrite(|id| d.id_map.get(TypeId(id)).map(|t| t.0))?;
+    if order.resolve(base) == Order::Libbpf {
+        let d = distill::distill_ordered(split, &roots, Order::Libbpf)?;
+        let section = ids.rewrite(|id| d.id_map.get(TypeId(id)).map(|t| t.0))?;
+        return Ok((d, section));
+    }
+    let d = distill::distill_ordered(split, &[], Order::Kernel)?;
+    if let Some(lost) = roots.iter().find(|r| d.id_map.get(r.id).is_none()) {
+        let t = split.type_by_id(lost.id).expect("roots are types");
+        return Err(BtfIdsError::LostInDistill {
+            why: lost.why.clone(),
+            kind: t.kind(),
+            name: split.name_lossy(&t),
+        });
+    }
+    let new_base = Btf::parse(&d.base).map_err(DistillError::from)?;
+    let new_split = Btf::parse_split(&d.split, &new_base).map_err(DistillError::from)?;
+    let section = ids.rewrite(|id| by_name(split, &new_split, id))?;
     Ok((d, section))
+}
+
+/// The id `resolve_btfids` gives in `new` to what type `id` of `old` is: the first type
+/// (base first, then by id) of the same kind and name, for the kinds `.BTF_ids` entries
+/// name (FUNC, STRUCT, UNION, TYPEDEF). `None` for other kinds, for ids that are not
+/// types of `old`, and when `new` has no such type.
+pub fn by_name(old: &Btf<'_>, new: &Btf<'_>, id: u32) -> Option<u32> {
+    let t = old.type_by_id(TypeId(id))?;
+    if !matches!(
+        t.kind(),
+        Kind::FUNC | Kind::STRUCT | Kind::UNION | Kind::TYPEDEF
+    ) {
+        return None;
+    }
+    new.find_by_name_kind(old.name(&t), t.kind()).map(|t| t.0)
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ pub struct Builder<'base> {
     start_id: u32,
     start_str_off: u32,
     layout: bool,
+    extended_header: bool,
 }
 
 impl std::fmt::Debug for Builder<'_> {
@@ -79,6 +80,7 @@ impl<'base> Builder<'base> {
             start_id: 1,
             start_str_off: 0,
             layout: false,
+            extended_header: false,
         }
     }
 
@@ -93,6 +95,7 @@ impl<'base> Builder<'base> {
             start_id: base.next_id().0,
             start_str_off: base.next_str_off().0,
             layout: false,
+            extended_header: false,
         }
     }
 
@@ -106,6 +109,7 @@ impl<'base> Builder<'base> {
             start_id: base.next_id().0,
             start_str_off: base.next_str_off().0,
             layout: false,
+            extended_header: false,
         }
     }
 
@@ -127,6 +131,13 @@ impl<'base> Builder<'base> {
     /// Also write the extended header and a layout section describing kinds 0..=19.
     pub fn with_layout(mut self, on: bool) -> Self {
         self.layout = on;
+        self
+    }
+
+    /// Write the 32-byte extended header even without a layout section (`layout_off` and
+    /// `layout_len` 0), as libbpf 1.8 writes every BTF it creates from scratch.
+    pub fn with_extended_header(mut self, on: bool) -> Self {
+        self.extended_header = on;
         self
     }
 
@@ -510,7 +521,7 @@ impl<'base> Builder<'base> {
         } else {
             0
         };
-        let hdr_len = if self.layout {
+        let hdr_len = if self.layout || self.extended_header {
             raw::HEADER_LAYOUT_LEN
         } else {
             raw::HEADER_LEN
@@ -532,6 +543,8 @@ impl<'base> Builder<'base> {
         if self.layout {
             out.extend_from_slice(&endian.u32_bytes(type_len as u32));
             out.extend_from_slice(&endian.u32_bytes(layout_len as u32));
+        } else if self.extended_header {
+            out.extend_from_slice(&[0; 8]);
         }
         for &w in &self.words {
             out.extend_from_slice(&endian.u32_bytes(w));
