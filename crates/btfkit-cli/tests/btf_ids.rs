@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use btfkit::distill::distill;
-use btfkit::elf::btf_ids::{self, BtfIds};
+use btfkit::elf::btf_ids::BtfIds;
 use btfkit::elf::Patch;
 use btfkit::write::Builder;
 use btfkit::{raw, Btf, Endian};
@@ -162,7 +162,8 @@ fn ids_flags_a_distilled_module_whose_btf_ids_were_not_rewritten() {
 
     // Rewritten: every entry names its type, over the distilled base and relocated.
     let ids = BtfIds::parse(&ko).unwrap().unwrap();
-    let (d, section) = btf_ids::distill(&split, &ids).unwrap();
+    let (d, section, _) =
+        btfkit::module::distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf).unwrap();
     let mut p = Patch::new();
     p.set(".BTF", &d.split)
         .set(".BTF.base", &d.base)

@@ -36,8 +36,9 @@ pub enum DistillError {
     /// A split type (or a base type it reaches) refers to a base type of a kind the
     /// distilled base cannot represent.
     #[error(
-        "type [{referrer}] refers to base type [{base_id}] {kind} '{name}', which a distilled base cannot hold \
-         (only INT, FLOAT, FWD, STRUCT, UNION, ENUM, ENUM64 and the types built on them can be referenced)"
+        "type [{referrer}] refers to base type [{base_id}] {kind} '{}', which a distilled base cannot hold \
+         (only INT, FLOAT, FWD, STRUCT, UNION, ENUM, ENUM64 and the types built on them can be referenced)",
+        crate::escape::escape(.name)
     )]
     UnexpectedBaseReference {
         /// The type holding the reference.
@@ -52,7 +53,9 @@ pub enum DistillError {
     /// A type named from outside the BTF (a `.BTF_ids` entry) is a base type of a kind
     /// the distilled base cannot represent.
     #[error(
-        "base type [{base_id}] {kind} '{name}' is needed ({why}) but a distilled base cannot hold it"
+        "base type [{base_id}] {kind} '{}' is needed ({}) but a distilled base cannot hold it",
+        crate::escape::escape(.name),
+        crate::escape::escape(.why)
     )]
     UnexpectedRoot {
         /// The base type.

@@ -12,14 +12,18 @@
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
+pub mod compress;
 pub mod distill;
 pub mod dump;
 pub mod elf;
 pub mod endian;
 pub mod error;
+pub mod escape;
 pub mod fields;
+pub mod file;
 pub mod id;
 pub mod kind;
+pub mod module;
 pub mod raw;
 pub mod read;
 pub mod relocate;

@@ -127,7 +127,9 @@ fn summary(failures: &[Failure]) -> String {
 pub fn describe(f: &Failure) -> String {
     let what = format!(
         "distilled base type {} '{}' [{}]",
-        f.kind, f.name, f.dist_id
+        f.kind,
+        crate::escape::Escaped(&f.name),
+        f.dist_id
     );
     match &f.problem {
         Problem::InvalidDistilledType => format!("{what} cannot be in a distilled base"),

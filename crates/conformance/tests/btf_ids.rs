@@ -311,7 +311,9 @@ fn package_modules_keep_their_btf_ids_through_distill() {
         let before = meaning(&ids, &split, Some);
 
         let roots = ids.roots(&split);
-        let (d, section) = btf_ids::distill(&split, &ids).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (d, section, _) =
+            btfkit::module::distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
         if roots.is_empty() {
             // Nothing extra to keep: exactly libbpf's distill.
             let lb_split = LibbpfBtf::parse_split(&secs.btf, &lb_base).expect("libbpf reads");

@@ -69,6 +69,11 @@ pub struct BtfFlags {
 }
 
 impl BtfFlags {
+    /// Refuses `-` for both the input and `--base`.
+    pub fn stdin_at_most_once(&self, input: &std::path::Path) -> anyhow::Result<()> {
+        crate::input::stdin_at_most_once([input].into_iter().chain(self.base.as_deref()))
+    }
+
     /// As open options.
     pub fn open_options(&self) -> crate::input::OpenOptions {
         crate::input::OpenOptions {
@@ -76,4 +81,15 @@ impl BtfFlags {
             no_validate: self.no_validate,
         }
     }
+}
+
+/// `--order`, shared by the commands that write module BTF.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct OrderFlag {
+    /// Which bytes to write: `kernel` as the kernel's own build (Linux 6.19+,
+    /// resolve_btfids: types sorted by name, the 32-byte header of its libbpf), `libbpf` as
+    /// libbpf 1.7's btf__distill_base; `auto`: kernel when the vmlinux BTF the result is
+    /// for is sorted by name (built by Linux 6.19 or later), else libbpf.
+    #[arg(long, value_name = "ORDER", default_value = "auto")]
+    pub order: btfkit::sort::Order,
 }
