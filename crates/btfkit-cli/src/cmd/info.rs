@@ -72,6 +72,7 @@ impl Opts {
                     outln!("    {:<12}{n:>8}", Kind(k as u8).to_string())?;
                 }
             }
+            outln!("  order:        {}", super::sort_state_text(btf))?;
             outln!(
                 "  valid:        {}",
                 if self.btf.no_validate {

@@ -93,3 +93,27 @@ pub struct OrderFlag {
     #[arg(long, value_name = "ORDER", default_value = "auto")]
     pub order: btfkit::sort::Order,
 }
+
+/// Whether `btf`'s own types are sorted by name as the kernel's `btf_check_sorted`
+/// judges module BTF, in words.
+pub fn sort_state_text(btf: &btfkit::Btf<'_>) -> String {
+    use btfkit::sort::SortState;
+    match btfkit::sort::check_sorted(btf) {
+        SortState::Sorted { .. } => {
+            "sorted by name (the kernel looks its names up by binary search)".to_string()
+        }
+        SortState::Unsorted { at } => {
+            let name = |id: btfkit::TypeId| {
+                btf.type_by_id(id)
+                    .map(|t| btfkit::escape::escape_bytes(btf.name(&t)).into_owned())
+                    .unwrap_or_default()
+            };
+            let prev = btfkit::TypeId(at.0 - 1);
+            format!(
+                "not sorted by name: [{at}] '{}' sorts before [{prev}] '{}' (the kernel looks its names up one by one)",
+                name(at),
+                name(prev)
+            )
+        }
+    }
+}

@@ -103,13 +103,16 @@ impl Opts {
             let input = Input::read(path)?;
             let blobs = input.blobs()?;
             let mut problems = 0usize;
+            // How the kernel will judge the order of the module's (or vmlinux's) types.
+            let mut order = None;
             if let Some(dist) = &blobs.dist_base {
                 let (dist_btf, errors) = check(dist, None);
                 problems += errors.len();
                 self.report(&input.label, Section::BtfBase, &errors, None)?;
                 if let Some(dist_btf) = &dist_btf {
                     if errors.is_empty() {
-                        let (_, errors) = check(&blobs.btf, Some(dist_btf));
+                        let (split, errors) = check(&blobs.btf, Some(dist_btf));
+                        order = split.as_ref().map(super::sort_state_text);
                         problems += errors.len();
                         self.report(&input.label, Section::Btf, &errors, Some(".BTF.base"))?;
                     }
@@ -134,12 +137,16 @@ impl Opts {
                         input.label
                     );
                 }
-                let (_, errors) = check(&blobs.btf, base_ref);
+                let (btf, errors) = check(&blobs.btf, base_ref);
+                order = btf.as_ref().map(super::sort_state_text);
                 problems += errors.len();
                 self.report(&input.label, Section::Btf, &errors, base_label.as_deref())?;
             }
             if problems == 0 {
                 outln!("{}: ok", input.label)?;
+                if let Some(order) = order {
+                    outln!("{}: {order}", input.label)?;
+                }
             } else {
                 all_valid = false;
                 outln!(

@@ -14,6 +14,7 @@
 //!   (`.BTF` + `.BTF.base`, `.BTF_ids` rewritten), byte-identical to libbpf 1.7 or to
 //!   Linux 6.19+'s `resolve_btfids --distill_base` ([`Order`](crate::sort::Order)).
 //! - [`retarget()`]: plain split BTF built against one vmlinux, rewritten against another.
+//! - [`sort()`]: the module's types sorted by name, as the kernel's build leaves them.
 //! - [`strip()`]: `.BTF` and `.BTF.base` removed.
 //! - [`check()`]: would a kernel with this vmlinux BTF accept the module's BTF?
 //!
@@ -38,6 +39,7 @@ mod distill;
 mod ids;
 pub mod open;
 mod retarget;
+mod sort;
 mod strip;
 
 pub use check::{check, Verdict};
@@ -45,6 +47,7 @@ pub use distill::{distill, distill_raw, DistillOptions, DistilledModule, RawDist
 pub use ids::{distill_with_btf_ids, IdsCheck};
 pub use open::{parse_checked, Invalid};
 pub use retarget::{retarget, RetargetOptions, RetargetedFrom, RetargetedModule};
+pub use sort::{sort, SortOptions, SortedModule};
 pub use strip::{strip, Stripped};
 
 use crate::elf::btf_ids::{BtfIds, BtfIdsError};
@@ -191,6 +194,8 @@ pub enum Unchanged {
     AlreadyDistilled,
     /// It has neither `.BTF` nor `.BTF.base` (nothing to strip).
     NoBtfSections,
+    /// Its types are sorted by name already (nothing to sort).
+    AlreadySorted,
 }
 
 impl std::fmt::Display for Unchanged {
@@ -199,6 +204,7 @@ impl std::fmt::Display for Unchanged {
             Unchanged::NoBtf => "no .BTF section",
             Unchanged::AlreadyDistilled => "already distilled (has .BTF.base)",
             Unchanged::NoBtfSections => "no .BTF or .BTF.base",
+            Unchanged::AlreadySorted => "sorted by name already",
         })
     }
 }
