@@ -21,6 +21,9 @@
 #   BTFKIT_E2E_WORK      work dir, emptied on each run       (default: target/e2e)
 #   BTFKIT_E2E_KERNEL    kernel package, NAME or NAME=VERSION
 #                        (default: the oldest linux-image-6.12.*+deb12-cloud-amd64-unsigned)
+#   BTFKIT_E2E_KERNEL_ENV  instead of a package, a kernel unpacked already: a file of VMLINUZ=,
+#                        MODULES= (the modules' kernel/ tree) and VMLINUX_BTF= lines, as
+#                        scripts/kernel-7.2.sh prints them (Debian's Linux 7.2)
 #   BTFKIT_E2E_MODULES   modules that must load with their BTF (their dependencies are added)
 #   BTFKIT_E2E_CONTROLS  negative controls, MODULE:MODE[:OTHER] (see CONTROLS below)
 #   BTFKIT_E2E_TIMEOUT   seconds before a guest is killed    (default: 300)
@@ -101,6 +104,17 @@ fi
 echo "btfkit: $BTFKIT"
 
 # ---------------------------------------------------------------------------------------------
+if [ -n "${BTFKIT_E2E_KERNEL_ENV:-}" ]; then
+  say "kernel (BTFKIT_E2E_KERNEL_ENV)"
+  [ -r "$BTFKIT_E2E_KERNEL_ENV" ] || die "BTFKIT_E2E_KERNEL_ENV=$BTFKIT_E2E_KERNEL_ENV is not readable"
+  kvar() { sed -n "s/^$1=//p" "$BTFKIT_E2E_KERNEL_ENV" | tail -n 1; }
+  vmlinuz="$(kvar VMLINUZ)" moddir="$(kvar MODULES)" vmlinux_btf="$(kvar VMLINUX_BTF)"
+  [ -f "$vmlinuz" ] && [ -d "$moddir" ] && [ -f "$vmlinux_btf" ] ||
+    die "$BTFKIT_E2E_KERNEL_ENV: VMLINUZ, MODULES and VMLINUX_BTF must name a file, a directory, a file"
+  kver="$(basename "$(dirname "$moddir")")"
+  pkg="$kver" ver="$(basename "$BTFKIT_E2E_KERNEL_ENV")"
+  echo "kernel $kver; vmlinux BTF: $(stat -c %s "$vmlinux_btf") bytes"
+else  # the package (the block below is not indented, to keep its history)
 say "kernel package"
 if [ -n "${BTFKIT_E2E_KERNEL:-}" ]; then
   pkg="${BTFKIT_E2E_KERNEL%%=*}"
@@ -157,6 +171,7 @@ kver="${vmlinuz##*/vmlinuz-}"
 moddir="$kdir/root/lib/modules/$kver/kernel"
 [ -d "$moddir" ] || die "no modules in $moddir"
 echo "kernel $kver; vmlinux BTF: $(stat -c %s "$vmlinux_btf") bytes"
+fi
 
 # ---------------------------------------------------------------------------------------------
 say "modules"
@@ -303,7 +318,7 @@ for b in $(seq 1 "$nboots"); do
   timeout "$timeout_s" qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m 1024 -smp 1 -nodefaults \
     -display none -no-reboot -serial "file:$d/console.log" \
     -kernel "$vmlinuz" -initrd "$d/initramfs.cpio" \
-    -append 'console=ttyS0 panic=-1 quiet' </dev/null >"$d/qemu.log" 2>&1 || rc=$?
+    -append 'console=ttyS0 panic=-1 quiet no_timer_check' </dev/null >"$d/qemu.log" 2>&1 || rc=$?
   echo "qemu exited with $rc after $((SECONDS - tb))s; console: $d/console.log"
   if [ "$rc" -ne 0 ]; then
     cat "$d/qemu.log" >&2
