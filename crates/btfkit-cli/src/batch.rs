@@ -5,7 +5,7 @@
 //! policy ([`btfkit::file`]): in chunks, each committed durably with one sync per file
 //! system. Ctrl-C stops taking new modules; what was done is committed and summarized.
 
-use crate::input::{expand, is_ko, is_stdin, show, Input, Walk};
+use crate::input::{expand, is_ko, is_stdin, labelled, show, Input, Walk};
 use crate::out::diag;
 use crate::output::{show_output, write_outputs};
 use anyhow::{bail, Result};
@@ -128,7 +128,7 @@ impl Rewrite<'_> {
                     diag!("{label}: {why}\n{label}: {nothing}");
                     return Ok(ExitCode::from(1));
                 }
-                Err(e) => return Err(e.context(format!("{label}: {nothing}"))),
+                Err(e) => bail!("{}; {nothing}", labelled(label, format!("{e:#}"))),
             },
         };
         let mut protected = self.protected.clone();
@@ -306,7 +306,7 @@ impl Rewrite<'_> {
                 }
                 Done::Failed(msg) => {
                     failed += 1;
-                    diag!("{}: {msg}", show(path));
+                    diag!("{}", labelled(&show(path), msg));
                 }
                 Done::Interrupted => interrupted += 1,
             }

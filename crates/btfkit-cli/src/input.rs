@@ -44,6 +44,17 @@ pub fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
 
+/// `label: message`, unless the message names the file already (errors about files
+/// start with their path).
+pub fn labelled(label: &str, msg: impl std::fmt::Display) -> String {
+    let msg = msg.to_string();
+    if msg.starts_with(&format!("{label}:")) {
+        msg
+    } else {
+        format!("{label}: {msg}")
+    }
+}
+
 /// A path for messages: escaped.
 pub fn show(p: &Path) -> String {
     escape::path(p).into_owned()

@@ -408,12 +408,12 @@ fn new_vmlinux(endian: Endian) -> Vec<u8> {
     let int = b.add_int("int", 4, raw::INT_SIGNED);
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     b.add_union("thread_union", 8);
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).unwrap();
     b.add_typedef("u64_t", long);
     let sock = b.add_struct("sock", 24);
-    b.add_member("refcnt", int, 0, 0);
+    b.add_member("refcnt", int, 0, 0).unwrap();
     b.add_struct("tcp_sock", 96);
-    b.add_member("sk", sock, 0, 0);
+    b.add_member("sk", sock, 0, 0).unwrap();
     b.to_bytes(endian)
 }
 

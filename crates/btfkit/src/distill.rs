@@ -18,10 +18,10 @@
 
 use crate::fields::FieldKind;
 use crate::fields::Fields;
-use crate::id::TypeId;
+use crate::id::{IdMap, TypeId};
 use crate::kind::Kind;
 use crate::read::{Btf, Type};
-use crate::sort::{self, Order, Permutation};
+use crate::sort::{self, Order};
 use crate::write::Builder;
 use crate::Endian;
 
@@ -82,7 +82,9 @@ pub struct Distilled {
     pub base: Vec<u8>,
     /// The new split BTF over the distilled base, serialized (`.BTF`).
     pub split: Vec<u8>,
-    /// Where each type of the input went.
+    /// Where each type of the input went: the base types the split uses to their
+    /// distilled-base entry or their copy in the new split, split types down to right
+    /// after the distilled base. Base types that were dropped map to nothing.
     pub id_map: IdMap,
     /// Number of types in the distilled base.
     pub base_types: u32,
@@ -90,53 +92,6 @@ pub struct Distilled {
     pub copied_types: u32,
     /// Which bytes these are: [`Order::Kernel`] or [`Order::Libbpf`].
     pub order: Order,
-}
-
-/// Old id (input base + split) to new id (distilled base + new split).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IdMap {
-    /// Used base types, sorted by old id, with their new ids.
-    base: Vec<(u32, u32)>,
-    /// First split id of the input.
-    split_start: u32,
-    /// One past the last id of the input.
-    end: u32,
-    /// How far split ids move down.
-    diff: u32,
-    /// Where the new split's types went when it was sorted afterwards.
-    sorted: Option<Permutation>,
-}
-
-impl IdMap {
-    /// The new id of `old`: void stays void; split types move down; base types the split
-    /// uses map to their distilled-base entry or their copy. `None` for base types that
-    /// were dropped and for ids out of range.
-    pub fn get(&self, old: TypeId) -> Option<TypeId> {
-        let new = self.get_unsorted(old)?;
-        match &self.sorted {
-            Some(p) => p.get(new),
-            None => Some(new),
-        }
-    }
-
-    /// [`IdMap::get`] before the new split was sorted.
-    fn get_unsorted(&self, old: TypeId) -> Option<TypeId> {
-        match old.0 {
-            0 => Some(TypeId::VOID),
-            id if id >= self.end => None,
-            id if id >= self.split_start => Some(TypeId(id - self.diff)),
-            id => self
-                .base
-                .binary_search_by_key(&id, |&(o, _)| o)
-                .ok()
-                .map(|i| TypeId(self.base[i].1)),
-        }
-    }
-
-    /// The used base types, `(old id, new id)`, in old-id order.
-    pub fn base_pairs(&self) -> &[(u32, u32)] {
-        &self.base
-    }
 }
 
 /// Where a collected base type goes.
@@ -198,7 +153,7 @@ pub fn distill_ordered(
         let new_split = Btf::parse_split(&d.split, &new_base)?;
         let sorted = sort::sort_by_name(&new_split)?;
         d.split = sorted.bytes;
-        d.id_map.sorted = Some(sorted.map);
+        d.id_map = d.id_map.then(&sorted.map.to_id_map());
     }
     Ok(d)
 }
@@ -245,13 +200,14 @@ fn distill_unsorted(
         }
     }
 
-    let id_map = IdMap {
-        base: used.into_iter().zip(new_ids).collect(),
-        split_start,
-        end: split.next_id().0,
-        diff: split_start - new_base.next_id().0,
-        sorted: None,
-    };
+    let id_map = IdMap::new(
+        used.into_iter()
+            .zip(new_ids)
+            .map(|(o, n)| (TypeId(o), TypeId(n)))
+            .collect(),
+        TypeId(split_start)..split.next_id(),
+        new_base.next_id(),
+    );
     // Ids that are out of range (only in unvalidated input) are left as they are.
     new_split.map_type_ids(|id| id_map.get(id).unwrap_or(id));
 

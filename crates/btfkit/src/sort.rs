@@ -24,7 +24,7 @@
 
 use crate::error::{Error, Rule};
 use crate::fields::{FieldKind, FieldLayout};
-use crate::id::TypeId;
+use crate::id::{IdMap, TypeId};
 use crate::read::Btf;
 
 /// Why a permutation could not be made or applied.
@@ -115,6 +115,22 @@ impl Permutation {
         self.new
             .get((old.0 - self.start) as usize)
             .map(|&n| TypeId(n))
+    }
+
+    /// As an [`IdMap`]: own ids moved, every id below them (void, the base's types) kept.
+    /// It lists each id below the own types, so it is as large as the base.
+    pub fn to_id_map(&self) -> IdMap {
+        let end = self.start + self.new.len() as u32;
+        let pairs = (1..self.start)
+            .map(|id| (TypeId(id), TypeId(id)))
+            .chain(
+                self.new
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &n)| (TypeId(self.start + i as u32), TypeId(n))),
+            )
+            .collect();
+        IdMap::new(pairs, TypeId(end)..TypeId(end), TypeId(end))
     }
 
     /// Whether no type moves.

@@ -53,29 +53,26 @@
 //!   its references resolved into the base; for vmlinux and module BTF the kernel runs
 //!   only the record checks and the chain check.
 
-use crate::endian::Endian;
+use crate::endian::{BigEndian, ByteOrder, Endian, LittleEndian};
 use crate::error::{Error, Result, Rule};
 use crate::id::{StrOffset, TypeId};
-use crate::kind::Kind;
+use crate::kind::{Kind, NameRule, SizeType, Vlen};
 use crate::raw;
 use crate::read::{Btf, Type};
-use std::marker::PhantomData;
 
 /// `KSYM_NAME_LEN`: the kernel's name checks stop after this many bytes, so a name may
 /// be at most this long.
 const KSYM_NAME_LEN: usize = 512;
 /// `MAX_RESOLVE_DEPTH` of the kernel's resolver; also its modifier chain limit.
 const MAX_RESOLVE_DEPTH: usize = 32;
-/// The kernel's `BTF_INT_MASK` (`kernel/bpf/btf.c`): bits 8-15 are unused but tolerated.
-const INT_DATA_MASK: u32 = 0x0fff_ffff;
 /// The size of `void *` when the blob has no `long` INT to infer it from.
 const DEFAULT_PTR_SIZE: u32 = 8;
 
 /// Runs every check and returns every problem found, in blob order.
 pub fn validate(btf: &Btf<'_>) -> Vec<Error> {
     let mut errs = match btf.endian() {
-        Endian::Little => Validator::<Le>::new(btf).run(),
-        Endian::Big => Validator::<Be>::new(btf).run(),
+        Endian::Little => Validator::<LittleEndian>::new(btf).run(),
+        Endian::Big => Validator::<BigEndian>::new(btf).run(),
     };
     errs.sort_by_key(Error::offset);
     errs
@@ -89,53 +86,37 @@ pub fn validate_first(btf: &Btf<'_>) -> Result<()> {
     }
 }
 
-// --- kind classes, as the kernel's btf_type_is_*() helpers ---------------------------
+// --- kind classes of the kernel's resolver (btf_type_is_*() helpers) -----------------
 
-const K_INT: u8 = 1;
-const K_PTR: u8 = 2;
-const K_ARRAY: u8 = 3;
-const K_STRUCT: u8 = 4;
-const K_UNION: u8 = 5;
-const K_ENUM: u8 = 6;
-const K_FWD: u8 = 7;
-const K_TYPEDEF: u8 = 8;
-const K_FUNC: u8 = 12;
-const K_FUNC_PROTO: u8 = 13;
-const K_VAR: u8 = 14;
-const K_DATASEC: u8 = 15;
-const K_FLOAT: u8 = 16;
-const K_DECL_TAG: u8 = 17;
-const K_TYPE_TAG: u8 = 18;
-const K_ENUM64: u8 = 19;
-
-/// `btf_type_is_modifier`: TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG.
-#[inline]
-fn is_modifier(k: u8) -> bool {
-    matches!(k, 8..=11 | 18)
-}
-/// `btf_type_has_size`: `size` is meaningful.
-#[inline]
-fn has_size(k: u8) -> bool {
-    matches!(k, 1 | 4 | 5 | 6 | 15 | 16 | 19)
-}
 /// `btf_type_nosize`: void, FWD, FUNC, FUNC_PROTO, DECL_TAG.
 #[inline]
-fn nosize(k: u8) -> bool {
-    matches!(k, 0 | 7 | 12 | 13 | 17)
+fn nosize(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::UNKN | Kind::FWD | Kind::FUNC | Kind::FUNC_PROTO | Kind::DECL_TAG
+    )
 }
 /// `btf_type_is_resolve_source_only`: VAR, DATASEC, DECL_TAG.
 #[inline]
-fn source_only(k: u8) -> bool {
-    matches!(k, 14 | 15 | 17)
+fn source_only(k: Kind) -> bool {
+    matches!(k, Kind::VAR | Kind::DATASEC | Kind::DECL_TAG)
 }
-/// `btf_type_needs_resolve`.
+/// `btf_type_needs_resolve`: PTR, ARRAY, STRUCT, UNION, the modifiers, FUNC, VAR,
+/// DATASEC, DECL_TAG.
 #[inline]
-fn needs_resolve(k: u8) -> bool {
-    matches!(k, 2..=5 | 8..=12 | 14 | 15 | 17 | 18)
-}
-#[inline]
-fn is_composite(k: u8) -> bool {
-    k == K_STRUCT || k == K_UNION
+fn needs_resolve(k: Kind) -> bool {
+    k.is_modifier()
+        || matches!(
+            k,
+            Kind::PTR
+                | Kind::ARRAY
+                | Kind::STRUCT
+                | Kind::UNION
+                | Kind::FUNC
+                | Kind::VAR
+                | Kind::DATASEC
+                | Kind::DECL_TAG
+        )
 }
 #[inline]
 fn roundup_bytes(bits: u32) -> u32 {
@@ -463,28 +444,6 @@ impl<'d> StrView<'d> {
 
 // --- the validator --------------------------------------------------------------------
 
-/// Byte order, resolved at compile time so that the hot loops do not branch on it.
-trait Order {
-    fn u32(b: &[u8], at: usize) -> u32;
-}
-
-struct Le;
-struct Be;
-
-impl Order for Le {
-    #[inline(always)]
-    fn u32(b: &[u8], at: usize) -> u32 {
-        u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-    }
-}
-
-impl Order for Be {
-    #[inline(always)]
-    fn u32(b: &[u8], at: usize) -> u32 {
-        u32::from_be_bytes(b[at..at + 4].try_into().expect("4 bytes"))
-    }
-}
-
 /// Resolve states (low two bits of a state byte).
 const NOT_VISITED: u8 = 0;
 const VISITED: u8 = 1;
@@ -533,23 +492,6 @@ enum Field {
     Param(usize),
 }
 
-/// What a name field must hold.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Req {
-    /// Offset 0.
-    Forbidden,
-    /// Any string (only the offset is checked).
-    Any,
-    /// A non-empty string of any characters (tag values).
-    NonEmpty,
-    /// Empty, or a valid identifier.
-    OptIdent,
-    /// A valid identifier.
-    Ident,
-    /// A valid section name.
-    Section,
-}
-
 const MEMO_DONE: u64 = 1 << 63;
 const MEMO_SOME: u64 = 1 << 62;
 
@@ -578,6 +520,8 @@ struct Ent {
     ks: u16,
 }
 
+/// The validator of one blob; `O` is its byte order, fixed at compile time so that the
+/// hot loops do not branch on it.
 struct Validator<'a, 'd, O> {
     btf: &'a Btf<'d>,
     errs: Vec<Error>,
@@ -607,10 +551,10 @@ struct Validator<'a, 'd, O> {
     ptr_size: u32,
     own_ptr_size: Option<u32>,
     too_many_reported: bool,
-    _order: PhantomData<O>,
+    order: O,
 }
 
-impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
+impl<'a, 'd, O: ByteOrder + Default> Validator<'a, 'd, O> {
     fn new(btf: &'a Btf<'d>) -> Self {
         Validator {
             btf,
@@ -637,7 +581,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             ptr_size: DEFAULT_PTR_SIZE,
             own_ptr_size: None,
             too_many_reported: false,
-            _order: PhantomData,
+            order: O::default(),
         }
     }
 
@@ -654,7 +598,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     #[inline(always)]
     fn rd(&self, pos: usize) -> u32 {
-        O::u32(self.types, pos)
+        self.order.u32(self.types, pos)
     }
 
     #[inline(always)]
@@ -675,8 +619,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     }
 
     #[inline(always)]
-    fn kind_at(&self, idx: usize) -> u8 {
-        self.ent[idx].ks as u8
+    fn kind_at(&self, idx: usize) -> Kind {
+        Kind(self.ent[idx].ks as u8)
     }
 
     #[inline(always)]
@@ -742,13 +686,13 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         };
         let (what, i, pos) = match field {
             Field::Type => return String::new(),
-            Field::Member(i) => ("member", i, raw::TYPE_LEN + 12 * i),
+            Field::Member(i) => ("member", i, raw::TYPE_LEN + raw::MEMBER_LEN * i),
             Field::Value(i) => (
                 "value",
                 i,
-                raw::TYPE_LEN + i * if t.kind() == Kind::ENUM64 { 12 } else { 8 },
+                raw::TYPE_LEN + i * t.kind().elem_size().unwrap_or(0),
             ),
-            Field::Param(i) => ("param", i, raw::TYPE_LEN + 8 * i),
+            Field::Param(i) => ("param", i, raw::TYPE_LEN + raw::PARAM_LEN * i),
         };
         let off = t.u32_at(pos);
         let name = if off == 0 {
@@ -970,8 +914,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             );
         }
         let base = h.hdr_len as usize + h.layout_off as usize;
-        for k in 1..=Kind::MAX_KNOWN {
-            let kind = Kind(k);
+        for kind in Kind::all_known() {
+            let k = kind.0;
             let Some(l) = self.btf.layout_entry(kind) else {
                 break;
             };
@@ -1011,23 +955,6 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// One pass over the type section: the kernel's `check_meta` of every record.
     fn check_metas(&mut self) {
-        /// Bytes after the 12-byte record and per element, by kind (known kinds).
-        const TAIL: [(u8, u8); 20] = {
-            let mut t = [(0u8, 0u8); 20];
-            let mut k = 1;
-            while k < 20 {
-                let (i, e) = match k {
-                    1 | 14 | 17 => (4, 0),
-                    3 => (12, 0),
-                    4 | 5 | 15 | 19 => (0, 12),
-                    6 | 13 => (0, 8),
-                    _ => (0, 0),
-                };
-                t[k] = (i, e);
-                k += 1;
-            }
-            t
-        };
         let types = self.types;
         let n = self.btf.type_count() as usize;
         self.ent = vec![Ent::default(); n];
@@ -1037,21 +964,20 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 break;
             }
             let h = &types[pos..pos + raw::TYPE_LEN];
-            let name_off = O::u32(h, 0);
-            let info = O::u32(h, 4);
-            let st = O::u32(h, 8);
-            let k = raw::info_kind(info);
+            let name_off = self.order.u32(h, 0);
+            let info = self.order.u32(h, 4);
+            let st = self.order.u32(h, 8);
+            let k = Kind(raw::info_kind(info));
             let vlen = raw::info_vlen(info) as usize;
-            let (info_sz, elem_sz) = if (1..20).contains(&k) {
-                let (i, e) = TAIL[k as usize];
-                (i as usize, e as usize)
-            } else {
-                self.btf
-                    .layout_entry(Kind(k))
-                    .map_or((0, 0), |l| (l.info_sz as usize, l.elem_sz as usize))
+            let (info_sz, elem_sz) = match (k.info_size(), k.elem_size()) {
+                (Some(i), Some(e)) => (i, e),
+                _ => self
+                    .btf
+                    .layout_entry(k)
+                    .map_or((0, 0), |l| (l.info_sz as usize, l.elem_sz as usize)),
             };
             self.ent[idx].off = pos as u32;
-            self.ent[idx].ks = u16::from(k);
+            self.ent[idx].ks = u16::from(k.0);
             let id = self.start_id + idx as u32;
             if !self.meta(id, pos, name_off, info, st) {
                 self.set_state(idx, FAILED);
@@ -1063,12 +989,17 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     /// Checks a string offset field at `at` bytes into own type `id`'s record. False
     /// when it failed (and was reported).
     #[inline(always)]
-    fn name(&mut self, id: u32, at: usize, off: u32, field: Field, req: Req) -> bool {
+    fn name(&mut self, id: u32, at: usize, off: u32, field: Field, req: NameRule) -> bool {
         if off == 0 {
-            if self.strs.total != 0 && matches!(req, Req::OptIdent | Req::Any | Req::Forbidden) {
+            if self.strs.total != 0
+                && matches!(
+                    req,
+                    NameRule::OptionalIdent | NameRule::Any | NameRule::Forbidden
+                )
+            {
                 return true;
             }
-        } else if matches!(req, Req::OptIdent | Req::Ident) {
+        } else if matches!(req, NameRule::OptionalIdent | NameRule::Ident) {
             if off >= self.strs.own_start {
                 if bit(&self.own_ok, (off - self.strs.own_start) as usize) {
                     return true;
@@ -1080,8 +1011,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         self.name_slow(id, at, off, field, req)
     }
 
-    fn name_slow(&mut self, id: u32, at: usize, off: u32, field: Field, req: Req) -> bool {
-        if req == Req::Forbidden {
+    fn name_slow(&mut self, id: u32, at: usize, off: u32, field: Field, req: NameRule) -> bool {
+        if req == NameRule::Forbidden {
             if off != 0 {
                 self.name_err(Rule::UnexpectedName, id, at, off, field);
                 return false;
@@ -1098,18 +1029,21 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             return false;
         }
         if off == 0 {
-            if matches!(req, Req::NonEmpty | Req::Ident | Req::Section) {
+            if matches!(
+                req,
+                NameRule::NonEmpty | NameRule::Ident | NameRule::Section
+            ) {
                 self.name_err(Rule::MissingName, id, at, off, field);
                 return false;
             }
             return true;
         }
-        if req == Req::Any {
+        if req == NameRule::Any {
             return true;
         }
         let s = self.strs.tail(off);
         if matches!(s.first(), None | Some(0)) {
-            let rule = if req == Req::OptIdent {
+            let rule = if req == NameRule::OptionalIdent {
                 Rule::InvalidName
             } else {
                 Rule::MissingName
@@ -1118,13 +1052,13 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             return false;
         }
         let r = match req {
-            Req::OptIdent | Req::Ident => check_ident(s),
-            Req::Section => check_section_name(s),
+            NameRule::OptionalIdent | NameRule::Ident => check_ident(s),
+            NameRule::Section => check_section_name(s),
             _ => Ok(()),
         };
         match r {
             Ok(()) => {
-                if in_base && matches!(req, Req::OptIdent | Req::Ident) {
+                if in_base && matches!(req, NameRule::OptionalIdent | NameRule::Ident) {
                     let len = self.strs.own_start as usize / 64 + 1;
                     *self.base_ok.entry(off as usize >> 6, len) |= 1 << (off & 63);
                 }
@@ -1139,9 +1073,9 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     #[cold]
     fn name_err(&mut self, rule: Rule, id: u32, at: usize, off: u32, field: Field) {
-        let kind = Kind(self.kind_at(self.idx(id)));
+        let kind = self.kind_at(self.idx(id));
         let what = match field {
-            Field::Type if matches!(kind.0, K_DECL_TAG | K_TYPE_TAG) => "tag value",
+            Field::Type if matches!(kind, Kind::DECL_TAG | Kind::TYPE_TAG) => "tag value",
             _ => "name",
         };
         let label = self.label(id, field);
@@ -1183,12 +1117,12 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         at: usize,
         off: u32,
         field: Field,
-        req: Req,
+        req: NameRule,
         s: &[u8],
         bad: BadName,
     ) {
         let label = self.label(id, field);
-        let what = if req == Req::Section {
+        let what = if req == NameRule::Section {
             "a section name (printable characters only)"
         } else {
             "a valid identifier ([A-Za-z_.][A-Za-z0-9_.]*)"
@@ -1227,8 +1161,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         let what = match (field, at) {
             (Field::Type, 12) => "element type",
             (Field::Type, 16) => "index type",
-            (Field::Type, _) if self.kind_at(self.idx(id)) == K_FUNC_PROTO => "return type",
-            (Field::Type, _) if self.kind_at(self.idx(id)) == K_DECL_TAG => "target type",
+            (Field::Type, _) if self.kind_at(self.idx(id)) == Kind::FUNC_PROTO => "return type",
+            (Field::Type, _) if self.kind_at(self.idx(id)) == Kind::DECL_TAG => "target type",
             _ => "type",
         };
         let detail = format!(
@@ -1262,8 +1196,57 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         self.type_err(rule, id, at, detail.to_string());
     }
 
-    /// The kernel's `check_meta` for the record of `id` at `p`. False when a problem was
-    /// found.
+    /// What the kind table says of every record of kind `k` (`f`): its name, `vlen`, kind
+    /// flag, an unused `size`/`type` word, a type id there. False when a problem was
+    /// found. Inlined into each arm of [`Self::meta`] with a constant kind, so the facts
+    /// fold into the code.
+    #[inline(always)]
+    fn meta_common(&mut self, k: Kind, id: u32, name_off: u32, info: u32, st: u32) -> bool {
+        let Some(f) = k.facts() else {
+            return false;
+        };
+        let vlen = raw::info_vlen(info);
+        let kflag = raw::info_kflag(info);
+        let mut ok = self.name(id, 0, name_off, Field::Type, f.name_rule);
+        match f.vlen {
+            Vlen::Zero if vlen != 0 => {
+                self.vlen_err(id, info);
+                ok = false;
+            }
+            Vlen::Linkage if vlen > raw::FUNC_GLOBAL => {
+                self.linkage_err(id, vlen);
+                ok = false;
+            }
+            _ => {}
+        }
+        if kflag && !f.kflag {
+            self.kflag_err(id, info);
+            ok = false;
+        }
+        match f.size_type {
+            SizeType::ZeroSize if st != 0 => {
+                let d = format!("{k} size field must be 0, is {st}");
+                self.type_err(Rule::BadSize, id, 8, d);
+                ok = false;
+            }
+            SizeType::ZeroType if st != 0 => {
+                let d = format!("{k} type field must be 0, is {st}");
+                self.type_err(Rule::UnexpectedTypeField, id, 8, d);
+                ok = false;
+            }
+            SizeType::Type if k == Kind::VAR && st == 0 => {
+                self.simple_err(Rule::BadReferencedKind, id, 8, "VAR has type void");
+                ok = false;
+            }
+            SizeType::Type => ok &= self.type_ref(id, 8, st, Field::Type),
+            _ => {}
+        }
+        ok
+    }
+
+    /// The kernel's `check_meta` for the record of `id` at `p`: what the kind table says
+    /// of every kind ([`Self::meta_common`]), then the kind's own `*_check_meta`. False
+    /// when a problem was found.
     fn meta(&mut self, id: u32, p: usize, name_off: u32, info: u32, st: u32) -> bool {
         if id >= raw::MAX_TYPE && !self.too_many_reported {
             self.too_many_reported = true;
@@ -1273,66 +1256,34 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             );
             self.type_err(Rule::TooManyTypes, id, 0, d);
         }
-        let k = raw::info_kind(info);
-        if !Kind(k).is_known() {
-            let d = format!(
-                "kind {k} is not a kind the kernel knows (1..={})",
-                Kind::MAX_KNOWN
-            );
-            self.type_err(Rule::UnknownKind, id, 4, d);
-            return false;
-        }
+        let k = Kind(raw::info_kind(info));
         let vlen = raw::info_vlen(info);
-        let kflag = raw::info_kflag(info);
-        let mut ok = true;
+        // Each arm passes its kind as a constant (see meta_common).
+        macro_rules! common {
+            ($k:expr) => {
+                self.meta_common($k, id, name_off, info, st)
+            };
+        }
         match k {
-            K_INT => {
-                ok &= self.name(id, 0, name_off, Field::Type, Req::Any);
-                if vlen != 0 {
-                    self.vlen_err(id, info);
-                    ok = false;
-                }
-                if kflag {
-                    self.kflag_err(id, info);
-                    ok = false;
-                }
-                ok &= self.meta_int(id, p, st);
+            Kind::INT => {
+                let ok = common!(Kind::INT);
+                self.meta_int(id, p, st) & ok
             }
-            K_PTR | 8..=11 | K_TYPE_TAG => {
-                if k != K_PTR {
-                    self.modifiers.push(id - self.start_id);
-                }
-                if vlen != 0 {
-                    self.vlen_err(id, info);
-                    ok = false;
-                }
-                if kflag && k != K_TYPE_TAG {
-                    self.kflag_err(id, info);
-                    ok = false;
-                }
-                ok &= self.type_ref(id, 8, st, Field::Type);
-                let req = match k {
-                    K_TYPEDEF => Req::Ident,
-                    K_TYPE_TAG => Req::NonEmpty,
-                    _ => Req::Forbidden,
-                };
-                ok &= self.name(id, 0, name_off, Field::Type, req);
+            Kind::PTR => common!(Kind::PTR),
+            Kind::TYPEDEF => {
+                self.modifiers.push(id - self.start_id);
+                common!(Kind::TYPEDEF)
             }
-            K_ARRAY => {
-                ok &= self.name(id, 0, name_off, Field::Type, Req::Forbidden);
-                if vlen != 0 {
-                    self.vlen_err(id, info);
-                    ok = false;
-                }
-                if kflag {
-                    self.kflag_err(id, info);
-                    ok = false;
-                }
-                if st != 0 {
-                    let d = format!("ARRAY size field must be 0, is {st}");
-                    self.type_err(Rule::BadSize, id, 8, d);
-                    ok = false;
-                }
+            Kind::VOLATILE | Kind::CONST | Kind::RESTRICT => {
+                self.modifiers.push(id - self.start_id);
+                common!(k)
+            }
+            Kind::TYPE_TAG => {
+                self.modifiers.push(id - self.start_id);
+                common!(Kind::TYPE_TAG)
+            }
+            Kind::ARRAY => {
+                let mut ok = common!(Kind::ARRAY);
                 let elem = self.rd(p + 12);
                 let index = self.rd(p + 16);
                 if elem == 0 {
@@ -1347,67 +1298,47 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 } else {
                     ok &= self.type_ref(id, 16, index, Field::Type);
                 }
+                ok
             }
-            K_STRUCT | K_UNION => ok &= self.meta_struct(id, p, info, st, name_off),
-            K_ENUM | K_ENUM64 => {
+            Kind::STRUCT | Kind::UNION => {
+                let ok = common!(k);
+                let req = k.facts().and_then(|f| f.elem_name);
+                self.meta_struct(id, p, info, st, req.unwrap_or(NameRule::Any)) & ok
+            }
+            Kind::ENUM | Kind::ENUM64 => {
+                let mut ok = common!(k);
                 if st > 8 || !st.is_power_of_two() {
                     let d = format!("size {st} is not 1, 2, 4 or 8");
                     self.type_err(Rule::EnumBadSize, id, 8, d);
                     ok = false;
                 }
-                ok &= self.name(id, 0, name_off, Field::Type, Req::OptIdent);
-                let esz = if k == K_ENUM { 8 } else { 12 };
+                let Some(f) = k.facts() else { return false };
+                let esz = f.elem_size as usize;
+                let req = f.elem_name.unwrap_or(NameRule::Any);
                 let types = self.types;
                 let values = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + esz * vlen as usize];
                 for (i, v) in values.chunks_exact(esz).enumerate() {
-                    let n = O::u32(v, 0);
-                    ok &= self.name(id, raw::TYPE_LEN + i * esz, n, Field::Value(i), Req::Ident);
+                    let n = self.order.u32(v, 0);
+                    ok &= self.name(id, raw::TYPE_LEN + i * esz, n, Field::Value(i), req);
                 }
+                ok
             }
-            K_FWD => {
-                if vlen != 0 {
-                    self.vlen_err(id, info);
-                    ok = false;
-                }
-                if st != 0 {
-                    let d = format!("FWD type field must be 0, is {st}");
-                    self.type_err(Rule::UnexpectedTypeField, id, 8, d);
-                    ok = false;
-                }
-                ok &= self.name(id, 0, name_off, Field::Type, Req::Ident);
-            }
-            K_FUNC => {
-                ok &= self.name(id, 0, name_off, Field::Type, Req::Ident);
-                if vlen > raw::FUNC_GLOBAL {
-                    self.linkage_err(id, vlen);
-                    ok = false;
-                }
-                if kflag {
-                    self.kflag_err(id, info);
-                    ok = false;
-                }
-                ok &= self.type_ref(id, 8, st, Field::Type);
+            Kind::FWD => common!(Kind::FWD),
+            Kind::FUNC => {
+                let ok = common!(Kind::FUNC);
                 if ok && st < id {
-                    ok = self.resolve_func_early(id, st);
+                    self.resolve_func_early(id, st)
+                } else {
+                    ok
                 }
             }
-            K_FUNC_PROTO => ok &= self.meta_func_proto(id, p, info, st, name_off),
-            K_VAR => {
-                if vlen != 0 {
-                    self.vlen_err(id, info);
-                    ok = false;
-                }
-                if kflag {
-                    self.kflag_err(id, info);
-                    ok = false;
-                }
-                ok &= self.name(id, 0, name_off, Field::Type, Req::Ident);
-                if st == 0 {
-                    self.simple_err(Rule::BadReferencedKind, id, 8, "VAR has type void");
-                    ok = false;
-                } else {
-                    ok &= self.type_ref(id, 8, st, Field::Type);
-                }
+            Kind::FUNC_PROTO => {
+                let ok = common!(Kind::FUNC_PROTO);
+                let req = Kind::FUNC_PROTO.facts().and_then(|f| f.elem_name);
+                self.meta_func_proto(id, p, info, req.unwrap_or(NameRule::Any)) & ok
+            }
+            Kind::VAR => {
+                let ok = common!(Kind::VAR);
                 let linkage = self.rd(p + raw::TYPE_LEN);
                 if linkage != raw::VAR_STATIC && linkage != raw::VAR_GLOBAL_ALLOCATED {
                     let d = format!(
@@ -1419,43 +1350,43 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                         }
                     );
                     self.type_err(Rule::VarBadLinkage, id, raw::TYPE_LEN, d);
-                    ok = false;
+                    return false;
                 }
+                ok
             }
-            K_DATASEC => ok &= self.meta_datasec(id, p, info, st, name_off),
-            K_FLOAT => {
-                ok &= self.name(id, 0, name_off, Field::Type, Req::Any);
-                if vlen != 0 {
-                    self.vlen_err(id, info);
-                    ok = false;
-                }
-                if kflag {
-                    self.kflag_err(id, info);
-                    ok = false;
-                }
+            Kind::DATASEC => {
+                let ok = common!(Kind::DATASEC);
+                self.meta_datasec(id, p, info, st) & ok
+            }
+            Kind::FLOAT => {
+                let ok = common!(Kind::FLOAT);
                 if !matches!(st, 2 | 4 | 8 | 12 | 16) {
                     let d = format!("FLOAT size {st} is not 2, 4, 8, 12 or 16");
                     self.type_err(Rule::BadSize, id, 8, d);
-                    ok = false;
+                    return false;
                 }
+                ok
             }
-            K_DECL_TAG => {
-                ok &= self.name(id, 0, name_off, Field::Type, Req::NonEmpty);
-                if vlen != 0 {
-                    self.vlen_err(id, info);
-                    ok = false;
-                }
+            Kind::DECL_TAG => {
+                let ok = common!(Kind::DECL_TAG);
                 let comp = self.rd(p + raw::TYPE_LEN) as i32;
                 if comp < -1 {
                     let d = format!("component_idx {comp} is below -1");
                     self.type_err(Rule::DeclTagBadComponent, id, raw::TYPE_LEN, d);
-                    ok = false;
+                    return false;
                 }
-                ok &= self.type_ref(id, 8, st, Field::Type);
+                ok
             }
-            _ => {}
+            _ => {
+                let d = format!(
+                    "kind {} is not a kind the kernel knows (1..={})",
+                    k.0,
+                    Kind::MAX_KNOWN
+                );
+                self.type_err(Rule::UnknownKind, id, 4, d);
+                false
+            }
         }
-        ok
     }
 
     #[cold]
@@ -1474,8 +1405,11 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     fn meta_int(&mut self, id: u32, p: usize, st: u32) -> bool {
         let mut ok = true;
         let data = self.rd(p + raw::TYPE_LEN);
-        if data & !INT_DATA_MASK != 0 {
-            let d = format!("INT data {data:#010x} has bits set outside {INT_DATA_MASK:#010x}");
+        if data & !raw::INT_MASK != 0 {
+            let d = format!(
+                "INT data {data:#010x} has bits set outside {:#010x}",
+                raw::INT_MASK
+            );
             self.type_err(Rule::IntBadData, id, raw::TYPE_LEN, d);
             ok = false;
         }
@@ -1507,20 +1441,21 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         ok
     }
 
-    fn meta_struct(&mut self, id: u32, p: usize, info: u32, size: u32, name_off: u32) -> bool {
-        let mut ok = self.name(id, 0, name_off, Field::Type, Req::OptIdent);
-        let is_union = raw::info_kind(info) == K_UNION;
+    /// `btf_struct_check_meta`: member names (`req`), types and offsets.
+    fn meta_struct(&mut self, id: u32, p: usize, info: u32, size: u32, req: NameRule) -> bool {
+        let mut ok = true;
+        let is_union = Kind(raw::info_kind(info)) == Kind::UNION;
         let kflag = raw::info_kflag(info);
         let mut last = 0u32;
         let types = self.types;
         let n = raw::info_vlen(info) as usize;
-        let members = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + 12 * n];
-        for (i, m) in members.chunks_exact(12).enumerate() {
-            let at = raw::TYPE_LEN + 12 * i;
-            let name_off = O::u32(m, 0);
-            let mtype = O::u32(m, 4);
-            let raw_off = O::u32(m, 8);
-            ok &= self.name(id, at, name_off, Field::Member(i), Req::OptIdent);
+        let members = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + raw::MEMBER_LEN * n];
+        for (i, m) in members.chunks_exact(raw::MEMBER_LEN).enumerate() {
+            let at = raw::TYPE_LEN + raw::MEMBER_LEN * i;
+            let name_off = self.order.u32(m, 0);
+            let mtype = self.order.u32(m, 4);
+            let raw_off = self.order.u32(m, 8);
+            ok &= self.name(id, at, name_off, Field::Member(i), req);
             if mtype == 0 {
                 self.member_void(id, i);
                 ok = false;
@@ -1546,7 +1481,12 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     #[cold]
     fn member_void(&mut self, id: u32, i: usize) {
         let d = format!("{}member type is void", self.label(id, Field::Member(i)));
-        self.type_err(Rule::BadReferencedKind, id, raw::TYPE_LEN + 12 * i + 4, d);
+        self.type_err(
+            Rule::BadReferencedKind,
+            id,
+            raw::TYPE_LEN + raw::MEMBER_LEN * i + 4,
+            d,
+        );
     }
 
     #[cold]
@@ -1570,24 +1510,25 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 if is_union { "union" } else { "struct" }
             )
         };
-        self.type_err(Rule::MemberBadOffset, id, raw::TYPE_LEN + 12 * i + 8, d);
+        self.type_err(
+            Rule::MemberBadOffset,
+            id,
+            raw::TYPE_LEN + raw::MEMBER_LEN * i + 8,
+            d,
+        );
     }
 
-    fn meta_func_proto(&mut self, id: u32, p: usize, info: u32, ret: u32, name_off: u32) -> bool {
-        let mut ok = self.name(id, 0, name_off, Field::Type, Req::Forbidden);
-        if raw::info_kflag(info) {
-            self.kflag_err(id, info);
-            ok = false;
-        }
-        ok &= self.type_ref(id, 8, ret, Field::Type);
+    /// `btf_func_proto_check_meta`: parameter names (`req`) and types; `...` last.
+    fn meta_func_proto(&mut self, id: u32, p: usize, info: u32, req: NameRule) -> bool {
+        let mut ok = true;
         let n = raw::info_vlen(info) as usize;
         let mut unnamed = false;
         let types = self.types;
-        let params = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + 8 * n];
-        for (i, q) in params.chunks_exact(8).enumerate() {
-            let at = raw::TYPE_LEN + 8 * i;
-            let name_off = O::u32(q, 0);
-            let ty = O::u32(q, 4);
+        let params = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + raw::PARAM_LEN * n];
+        for (i, q) in params.chunks_exact(raw::PARAM_LEN).enumerate() {
+            let at = raw::TYPE_LEN + raw::PARAM_LEN * i;
+            let name_off = self.order.u32(q, 0);
+            let ty = self.order.u32(q, 4);
             if ty == 0 {
                 if i + 1 < n {
                     self.vararg_err(id, i, at + 4, false);
@@ -1599,7 +1540,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 continue;
             }
             unnamed |= name_off == 0;
-            ok &= self.name(id, at, name_off, Field::Param(i), Req::OptIdent);
+            ok &= self.name(id, at, name_off, Field::Param(i), req);
             if !self.id_ok(ty) {
                 self.ref_err(id, at + 4, ty, Field::Param(i));
                 ok = false;
@@ -1625,21 +1566,17 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         self.type_err(Rule::FuncProtoBadParam, id, at, d);
     }
 
-    fn meta_datasec(&mut self, id: u32, p: usize, info: u32, size: u32, name_off: u32) -> bool {
+    /// `btf_datasec_check_meta`: a size, entries in order inside it.
+    fn meta_datasec(&mut self, id: u32, p: usize, info: u32, size: u32) -> bool {
         let mut ok = true;
         if size == 0 {
             self.simple_err(Rule::BadSize, id, 8, "DATASEC size is 0");
             ok = false;
         }
-        if raw::info_kflag(info) {
-            self.kflag_err(id, info);
-            ok = false;
-        }
-        ok &= self.name(id, 0, name_off, Field::Type, Req::Section);
         let mut last_end = 0u64;
         let mut sum = 0u64;
         for i in 0..raw::info_vlen(info) as usize {
-            let at = raw::TYPE_LEN + 12 * i;
+            let at = raw::TYPE_LEN + raw::VAR_SECINFO_LEN * i;
             let ty = self.rd(p + at);
             let off = self.rd(p + at + 4);
             let sz = self.rd(p + at + 8);
@@ -1699,14 +1636,14 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             }
             let k = self.kind_at(idx);
             let id = self.start_id + idx as u32;
-            if k == K_FUNC {
+            if k == Kind::FUNC {
                 // An early FUNC: this is where the kernel resolves it.
                 self.ent[idx].ks &= !(u16::from(EARLY) << 8);
             }
             if needs_resolve(k) && st != RESOLVED {
                 self.resolve(id);
             }
-            if k == K_FUNC_PROTO {
+            if k == Kind::FUNC_PROTO {
                 self.func_proto_check(id);
             }
         }
@@ -1733,26 +1670,29 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// The kind of any id: void is 0.
     #[inline(always)]
-    fn kind_of(&self, id: u32) -> u8 {
+    fn kind_of(&self, id: u32) -> Kind {
         if id >= self.start_id {
             self.kind_at(self.idx(id))
         } else if id == 0 {
-            0
+            Kind::UNKN
         } else {
             match self.base_info.get(id as usize) {
-                m if m != 0 => (m >> 56) as u8 & 0x7f,
-                _ => self.btf.type_by_id(TypeId(id)).map_or(0, |t| t.kind().0),
+                m if m != 0 => Kind((m >> 56) as u8 & 0x7f),
+                _ => self
+                    .btf
+                    .type_by_id(TypeId(id))
+                    .map_or(Kind::UNKN, |t| t.kind()),
             }
         }
     }
 
     /// Kind, `size` word and INT data word of base type `id`, memoized.
     #[inline(always)]
-    fn base_info(&mut self, id: u32) -> (u8, u32, u32) {
-        fn decode(m: u64) -> (u8, u32, u32) {
+    fn base_info(&mut self, id: u32) -> (Kind, u32, u32) {
+        fn decode(m: u64) -> (Kind, u32, u32) {
             let int = m as u32 & 0xf_ffff;
             (
-                (m >> 56) as u8 & 0x7f,
+                Kind((m >> 56) as u8 & 0x7f),
                 (m >> 24) as u32,
                 (int & 0xff) | (int >> 8 & 0xff) << 16 | (int >> 16) << 24,
             )
@@ -1768,10 +1708,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     #[inline(never)]
     fn base_info_miss(&mut self, id: u32) -> u64 {
         let (k, st, data) = match self.btf.type_by_id(TypeId(id)) {
-            Some(t) if t.kind() == Kind::INT && t.record().len() >= 16 => {
-                (t.kind().0, t.size(), t.u32_at(raw::TYPE_LEN))
-            }
-            Some(t) => (t.kind().0, t.size(), 0),
+            Some(t) => (t.kind().0, t.size(), t.int_info().map_or(0, |i| i.raw)),
             None => (0, 0, 0),
         };
         let int = (data & 0xff) | (data >> 16 & 0xff) << 8 | (data >> 24 & 0xf) << 16;
@@ -1782,18 +1719,18 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// Kind, `size` word and INT data word of any type (void: zeros).
     #[inline(always)]
-    fn info_of(&mut self, id: u32) -> (u8, u32, u32) {
+    fn info_of(&mut self, id: u32) -> (Kind, u32, u32) {
         if id >= self.start_id {
             let idx = self.idx(id);
             let k = self.kind_at(idx);
-            let data = if k == K_INT {
+            let data = if k == Kind::INT {
                 self.field(id, raw::TYPE_LEN)
             } else {
                 0
             };
             (k, self.st_at(idx), data)
         } else if id == 0 {
-            (0, 0, 0)
+            (Kind::UNKN, 0, 0)
         } else {
             self.base_info(id)
         }
@@ -1840,11 +1777,11 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// `env_type_is_resolve_sink`.
     #[inline(always)]
-    fn is_sink(&self, k: u8) -> bool {
+    fn is_sink(&self, k: Kind) -> bool {
         match self.mode {
             Mode::Tbd => !needs_resolve(k),
-            Mode::Ptr => !is_modifier(k) && k != K_PTR,
-            Mode::StructOrArray => !is_modifier(k) && k != K_ARRAY && !is_composite(k),
+            Mode::Ptr => !k.is_modifier() && k != Kind::PTR,
+            Mode::StructOrArray => !k.is_modifier() && k != Kind::ARRAY && !k.is_composite(),
         }
     }
 
@@ -1875,9 +1812,9 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         if id >= self.start_id {
             let idx = self.idx(id);
             let k = self.kind_at(idx);
-            if has_size(k) {
+            if k.has_size() {
                 return Some((id, self.st_at(idx)));
-            } else if k == K_PTR {
+            } else if k == Kind::PTR {
                 return Some((id, self.ptr_size));
             }
         }
@@ -1893,23 +1830,23 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         }
         let idx = self.idx(id);
         let k = self.kind_at(idx);
-        if has_size(k) {
+        if k.has_size() {
             Some((id, self.st_at(idx)))
-        } else if k == K_ARRAY {
+        } else if k == Kind::ARRAY {
             Some((id, self.ent[idx].res))
-        } else if k == K_PTR {
+        } else if k == Kind::PTR {
             Some((id, self.ptr_size))
-        } else if is_modifier(k) || k == K_VAR {
+        } else if k.is_modifier() || k == Kind::VAR {
             let r = self.ent[idx].res;
             if r == 0 {
                 return None;
             }
             let rk = self.kind_of(r);
-            if has_size(rk) {
+            if rk.has_size() {
                 Some((r, self.size_of(r)))
-            } else if rk == K_ARRAY {
+            } else if rk == Kind::ARRAY {
                 Some((r, self.array_size(r)))
-            } else if rk == K_PTR {
+            } else if rk == Kind::PTR {
                 Some((r, self.ptr_size))
             } else {
                 None
@@ -1947,17 +1884,17 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             let Some(t) = btf.type_by_id(TypeId(cur)) else {
                 break None;
             };
-            let k = t.kind().0;
-            if has_size(k) {
+            let k = t.kind();
+            if k.has_size() {
                 break Some((cur, t.size()));
-            } else if k == K_PTR {
+            } else if k == Kind::PTR {
                 break Some((cur, self.ptr_size));
-            } else if is_modifier(k) || k == K_VAR {
+            } else if k.is_modifier() || k == Kind::VAR {
                 self.path.push(cur);
                 cur = t.size_or_type();
-            } else if k == K_ARRAY && t.record().len() >= 24 {
+            } else if let Some(a) = t.array_info() {
                 self.path.push(cur);
-                cur = t.u32_at(12);
+                cur = a.elem_type.0;
             } else {
                 break None;
             }
@@ -1967,9 +1904,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         }
         while let Some(p) = self.path.pop() {
             if let Some(t) = btf.type_by_id(TypeId(p)) {
-                if t.kind() == Kind::ARRAY {
-                    let nelems = t.u32_at(20);
-                    res = Some((p, res.map_or(0, |r| r.1).wrapping_mul(nelems)));
+                if let Some(a) = t.array_info() {
+                    res = Some((p, res.map_or(0, |r| r.1).wrapping_mul(a.nelems)));
                 }
             }
             *self.base_memo.entry(p as usize, self.start_id as usize) = memo_encode(res);
@@ -1998,12 +1934,18 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         while self.depth > 0 {
             let v = self.stack[self.depth - 1];
             let step = match self.kind_at(self.idx(v.id)) {
-                K_PTR | 8..=11 | K_VAR | K_TYPE_TAG => self.op_ref(v),
-                K_ARRAY => self.op_array(v),
-                K_STRUCT | K_UNION => self.op_struct(v),
-                K_FUNC => self.op_func(v),
-                K_DATASEC => self.op_datasec(v),
-                K_DECL_TAG => self.op_decl_tag(v),
+                Kind::PTR
+                | Kind::TYPEDEF
+                | Kind::VOLATILE
+                | Kind::CONST
+                | Kind::RESTRICT
+                | Kind::VAR
+                | Kind::TYPE_TAG => self.op_ref(v),
+                Kind::ARRAY => self.op_array(v),
+                Kind::STRUCT | Kind::UNION => self.op_struct(v),
+                Kind::FUNC => self.op_func(v),
+                Kind::DATASEC => self.op_datasec(v),
+                Kind::DECL_TAG => self.op_decl_tag(v),
                 _ => Step::Fail(None),
             };
             if let Step::Fail(e) = step {
@@ -2049,8 +1991,8 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         self.depth += 1;
         if self.mode == Mode::Tbd {
             match self.kind_at(idx) {
-                K_PTR => self.mode = Mode::Ptr,
-                K_ARRAY | K_STRUCT | K_UNION => self.mode = Mode::StructOrArray,
+                Kind::PTR => self.mode = Mode::Ptr,
+                Kind::ARRAY | Kind::STRUCT | Kind::UNION => self.mode = Mode::StructOrArray,
                 _ => {}
             }
         }
@@ -2120,22 +2062,22 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             let d = format!(
                 "refers to {}: a {} cannot refer to a VAR, DATASEC or DECL_TAG",
                 self.describe(next),
-                Kind(k)
+                k
             );
             return self.fail(Rule::BadReferencedKind, v.id, 8, d);
         }
         if !self.is_sink(nk) && !self.is_resolved(next) {
             return self.push(next);
         }
-        if !is_modifier(k) && is_modifier(nk) {
+        if !k.is_modifier() && nk.is_modifier() {
             // A modifier resolved while resolving a struct may stop at a pointer that is
             // not resolved yet: continue from there to catch pointer loops.
             let r = self.rid(next);
-            if r >= self.start_id && self.kind_at(self.idx(r)) == K_PTR {
+            if r >= self.start_id && self.kind_at(self.idx(r)) == Kind::PTR {
                 if self.dep_failed(r) {
                     return Step::Fail(None);
                 }
-                if !self.is_sink(K_PTR) && !self.is_resolved(r) {
+                if !self.is_sink(Kind::PTR) && !self.is_resolved(r) {
                     return self.push(r);
                 }
             }
@@ -2143,7 +2085,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         match self.id_size(next) {
             Some((r, _)) => self.pop(r),
             None => {
-                if k == K_VAR {
+                if k == Kind::VAR {
                     let d = format!("VAR of type {}, which has no size", self.describe(next));
                     return self.fail(Rule::BadReferencedKind, v.id, 8, d);
                 }
@@ -2157,7 +2099,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                         r = self.rid(next);
                     }
                     let rk = self.kf_kind(r);
-                    r == 0 || rk == K_FWD || rk == K_FUNC_PROTO
+                    r == 0 || rk == Kind::FWD || rk == Kind::FUNC_PROTO
                 };
                 if !ok {
                     let d = format!(
@@ -2188,7 +2130,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             return self.push(index);
         }
         match self.id_size(index) {
-            Some((r, _)) if self.kf_kind(r) == K_INT && self.int_is_regular(r) => {}
+            Some((r, _)) if self.kf_kind(r) == Kind::INT && self.int_is_regular(r) => {}
             _ => {
                 let d = format!(
                     "index type {} is not a regular INT (1, 2, 4, 8 or 16 bytes, not a bitfield)",
@@ -2215,7 +2157,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             let d = format!("element type {} has no size", self.describe(elem));
             return self.fail(Rule::ArrayBadElemType, v.id, 12, d);
         };
-        if self.kf_kind(r) == K_INT && !self.int_is_regular(r) {
+        if self.kf_kind(r) == Kind::INT && !self.int_is_regular(r) {
             let d = format!(
                 "element type {} is a bitfield INT, not a regular one",
                 self.describe(r)
@@ -2235,12 +2177,12 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     /// Kind and state flags of any id in one load: void is `(0, 0)`, a base type counts
     /// as resolved.
     #[inline(always)]
-    fn kf(&mut self, id: u32) -> (u8, u8) {
+    fn kf(&mut self, id: u32) -> (Kind, u8) {
         if id >= self.start_id {
             let v = self.ent[self.idx(id)].ks;
-            (v as u8, (v >> 8) as u8)
+            (Kind(v as u8), (v >> 8) as u8)
         } else if id == 0 {
-            (0, 0)
+            (Kind::UNKN, 0)
         } else {
             (self.base_info(id).0, RESOLVED)
         }
@@ -2248,7 +2190,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
 
     /// The kind of any id, memoizing base types.
     #[inline(always)]
-    fn kf_kind(&mut self, id: u32) -> u8 {
+    fn kf_kind(&mut self, id: u32) -> Kind {
         self.kf(id).0
     }
 
@@ -2263,7 +2205,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         let mut bad = v.bad;
         if v.next_member > 0 {
             let i = v.next_member as usize - 1;
-            let m = p + raw::TYPE_LEN + 12 * i;
+            let m = p + raw::TYPE_LEN + raw::MEMBER_LEN * i;
             let mt = self.rd(m + 4);
             let mk = self.kind_of(mt);
             let raw_off = self.rd(m + 8);
@@ -2273,13 +2215,14 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             }
         }
         let types = self.types;
-        let members = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + 12 * vlen as usize];
+        let members =
+            &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + raw::MEMBER_LEN * vlen as usize];
         for (i, m) in members
-            .chunks_exact(12)
+            .chunks_exact(raw::MEMBER_LEN)
             .enumerate()
             .skip(v.next_member as usize)
         {
-            let mt = O::u32(m, 4);
+            let mt = self.order.u32(m, 4);
             let (mk, mf) = self.kf(mt);
             if mf & STATE_MASK == FAILED {
                 return Step::Fail(None);
@@ -2295,7 +2238,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 top.bad = bad;
                 return self.push(mt);
             }
-            let raw_off = O::u32(m, 8);
+            let raw_off = self.order.u32(m, 8);
             if self.member_fits(mt, mk, raw_off, kflag, ssize) {
                 continue;
             }
@@ -2314,9 +2257,9 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     /// member of type `mt` (kind `mk`) with offset word `raw_off` certainly passes them.
     /// False sends it to [`Self::check_member`], which decides exactly.
     #[inline(always)]
-    fn member_fits(&mut self, mt: u32, mk: u8, raw_off: u32, kflag: bool, ssize: u32) -> bool {
+    fn member_fits(&mut self, mt: u32, mk: Kind, raw_off: u32, kflag: bool, ssize: u32) -> bool {
         // A modifier stands for the type it resolves to.
-        let t = if is_modifier(mk) {
+        let t = if mk.is_modifier() {
             if mt >= self.start_id {
                 self.ent[self.idx(mt)].res
             } else {
@@ -2339,11 +2282,11 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         };
         let fits = |bytes: u32| u64::from(off / 8) + u64::from(bytes) <= u64::from(ssize);
         match k {
-            K_PTR => off % 8 == 0 && bf == 0 && fits(self.ptr_size),
-            K_STRUCT | K_UNION => off % 8 == 0 && bf == 0 && fits(size),
-            K_ARRAY => off % 8 == 0 && bf == 0 && fits(self.array_size(t)),
-            K_ENUM if !kflag => off % 8 == 0 && fits(size),
-            K_INT => {
+            Kind::PTR => off % 8 == 0 && bf == 0 && fits(self.ptr_size),
+            Kind::STRUCT | Kind::UNION => off % 8 == 0 && bf == 0 && fits(size),
+            Kind::ARRAY => off % 8 == 0 && bf == 0 && fits(self.array_size(t)),
+            Kind::ENUM if !kflag => off % 8 == 0 && fits(size),
+            Kind::INT => {
                 let bits = u32::from(raw::int_bits(data));
                 if kflag {
                     let regular = bits % 8 == 0
@@ -2375,7 +2318,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
     /// "struct" or "union", for messages.
     #[cold]
     fn sname(&self, sid: u32) -> &'static str {
-        if self.kind_of(sid) == K_UNION {
+        if self.kind_of(sid) == Kind::UNION {
             "union"
         } else {
             "struct"
@@ -2389,7 +2332,12 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             self.label(id, Field::Member(i)),
             self.describe(mt)
         );
-        self.type_err(Rule::BadReferencedKind, id, raw::TYPE_LEN + 12 * i + 4, d);
+        self.type_err(
+            Rule::BadReferencedKind,
+            id,
+            raw::TYPE_LEN + raw::MEMBER_LEN * i + 4,
+            d,
+        );
     }
 
     /// A member error of STRUCT/UNION `sid`.
@@ -2409,12 +2357,12 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         i: usize,
         kflag: bool,
         mut mt: u32,
-        mut k: u8,
+        mut k: Kind,
         raw_off: u32,
         ssize: u32,
     ) -> Result<(), Error> {
-        let at = raw::TYPE_LEN + 12 * i;
-        if is_modifier(k) {
+        let at = raw::TYPE_LEN + raw::MEMBER_LEN * i;
+        if k.is_modifier() {
             match self.id_size(mt) {
                 Some((r, _)) => {
                     mt = r;
@@ -2430,7 +2378,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             }
         }
         match k {
-            K_INT => {
+            Kind::INT => {
                 let data = self.any_field(mt, raw::TYPE_LEN);
                 let int_bits = raw::int_bits(data) as u32;
                 let int_off = raw::int_offset(data) as u32;
@@ -2493,7 +2441,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 }
                 Ok(())
             }
-            K_ENUM | K_ENUM64 if kflag => {
+            Kind::ENUM | Kind::ENUM64 if kflag => {
                 let off = raw::member_bit_offset(raw_off);
                 let mut nr_bits = raw::member_bitfield_size(raw_off);
                 if nr_bits == 0 {
@@ -2519,7 +2467,13 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 }
                 Ok(())
             }
-            K_PTR | K_ARRAY | K_STRUCT | K_UNION | K_ENUM | K_ENUM64 | K_FLOAT => {
+            Kind::PTR
+            | Kind::ARRAY
+            | Kind::STRUCT
+            | Kind::UNION
+            | Kind::ENUM
+            | Kind::ENUM64
+            | Kind::FLOAT => {
                 if kflag && raw::member_bitfield_size(raw_off) != 0 {
                     let what = format!(
                         "bitfield size {} on a member of type {}, which cannot be a bitfield",
@@ -2530,11 +2484,11 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 }
                 let off = raw_off;
                 let msize = match k {
-                    K_PTR => self.ptr_size,
-                    K_ARRAY => self.array_size(mt),
+                    Kind::PTR => self.ptr_size,
+                    Kind::ARRAY => self.array_size(mt),
                     _ => self.size_of(mt),
                 };
-                if k == K_FLOAT {
+                if k == Kind::FLOAT {
                     let align = u64::from(self.ptr_size.min(msize)) * 8;
                     if align != 0 && u64::from(off) % align != 0 {
                         let what = format!(
@@ -2545,7 +2499,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                 } else if off % 8 != 0 {
                     let what = format!(
                         "bit offset {off} is not a multiple of 8: a {} member must be byte-aligned",
-                        Kind(k)
+                        k
                     );
                     return Err(self.member_err(Rule::MemberBadOffset, sid, i, at + 8, what));
                 }
@@ -2573,7 +2527,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         if self.dep_failed(proto) {
             return Step::Fail(None);
         }
-        if self.kind_of(proto) != K_FUNC_PROTO {
+        if self.kind_of(proto) != Kind::FUNC_PROTO {
             let d = format!("type {} is not a FUNC_PROTO", self.describe(proto));
             return self.fail(Rule::BadReferencedKind, id, 8, d);
         }
@@ -2640,13 +2594,13 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         let info = self.field(v.id, 4);
         let mut bad = v.bad;
         for i in v.next_member..raw::info_vlen(info) {
-            let at = raw::TYPE_LEN + 12 * i as usize;
+            let at = raw::TYPE_LEN + raw::VAR_SECINFO_LEN * i as usize;
             let vt = self.field(v.id, at);
             let vsize = self.field(v.id, at + 8);
             if self.dep_failed(vt) {
                 return Step::Fail(None);
             }
-            if self.kf_kind(vt) != K_VAR {
+            if self.kf_kind(vt) != Kind::VAR {
                 let d = format!("entry {i}: {} is not a VAR", self.describe(vt));
                 self.type_err(Rule::DatasecBadEntry, v.id, at, d);
                 bad = true;
@@ -2693,7 +2647,10 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             return Step::Fail(None);
         }
         let nk = self.kf_kind(next);
-        if !matches!(nk, K_FUNC | K_STRUCT | K_UNION | K_VAR | K_TYPEDEF) {
+        if !matches!(
+            nk,
+            Kind::FUNC | Kind::STRUCT | Kind::UNION | Kind::VAR | Kind::TYPEDEF
+        ) {
             let d = format!(
                 "target {} is not a STRUCT, UNION, FUNC, VAR or TYPEDEF",
                 self.describe(next)
@@ -2705,14 +2662,14 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         }
         let comp = self.field(v.id, raw::TYPE_LEN) as i32;
         if comp != -1 {
-            if nk == K_VAR || nk == K_TYPEDEF {
+            if nk == Kind::VAR || nk == Kind::TYPEDEF {
                 let d = format!(
                     "component_idx {comp} on {}, which has no components (use -1)",
                     self.describe(next)
                 );
                 return self.fail(Rule::DeclTagBadComponent, v.id, raw::TYPE_LEN, d);
             }
-            let (vlen, what) = if is_composite(nk) {
+            let (vlen, what) = if nk.is_composite() {
                 (raw::info_vlen(self.any_field(next, 4)), "members")
             } else {
                 let proto = self.size_of(next);
@@ -2754,15 +2711,15 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         let p = self.ent[idx].off as usize;
         let n = raw::info_vlen(self.rd(p + 4)) as usize;
         let types = self.types;
-        let mut params = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + 8 * n];
-        if n > 0 && O::u32(params, 8 * (n - 1) + 4) == 0 {
-            params = &params[..8 * (n - 1)];
+        let mut params = &types[p + raw::TYPE_LEN..p + raw::TYPE_LEN + raw::PARAM_LEN * n];
+        if n > 0 && self.order.u32(params, raw::PARAM_LEN * (n - 1) + 4) == 0 {
+            params = &params[..raw::PARAM_LEN * (n - 1)];
         }
-        for (i, q) in params.chunks_exact(8).enumerate() {
-            let ty = O::u32(q, 4);
+        for (i, q) in params.chunks_exact(raw::PARAM_LEN).enumerate() {
+            let ty = self.order.u32(q, 4);
             let (k, f) = self.kf(ty);
             // Fast path: a sized type or pointer needing no resolution.
-            if (has_size(k) || k == K_PTR)
+            if (k.has_size() || k == Kind::PTR)
                 && (f & (STATE_MASK | EARLY) == RESOLVED || !needs_resolve(k))
             {
                 continue;
@@ -2790,7 +2747,12 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
             self.label(id, Field::Param(i)),
             self.describe(ty)
         );
-        self.type_err(Rule::FuncProtoBadParam, id, raw::TYPE_LEN + 8 * i + 4, d);
+        self.type_err(
+            Rule::FuncProtoBadParam,
+            id,
+            raw::TYPE_LEN + raw::PARAM_LEN * i + 4,
+            d,
+        );
     }
 
     // --- btf_check_type_tags ---
@@ -2803,17 +2765,17 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
         for &idx in &modifiers {
             let idx = idx as usize;
             let v = self.ent[idx].ks;
-            let k = v as u8;
+            let k = Kind(v as u8);
             if (v >> 8) as u8 & STATE_MASK == FAILED {
                 continue;
             }
             let id = self.start_id + idx as u32;
-            let mut in_tags = k == K_TYPE_TAG;
+            let mut in_tags = k == Kind::TYPE_TAG;
             let mut limit = MAX_RESOLVE_DEPTH;
             let mut prev = id;
             let mut cur = id;
             let mut ck = k;
-            while is_modifier(ck) {
+            while ck.is_modifier() {
                 if limit == 0 {
                     let d = format!(
                         "the chain of modifiers starting here is longer than {MAX_RESOLVE_DEPTH} or loops"
@@ -2823,7 +2785,7 @@ impl<'a, 'd, O: Order> Validator<'a, 'd, O> {
                     break;
                 }
                 limit -= 1;
-                if ck == K_TYPE_TAG {
+                if ck == Kind::TYPE_TAG {
                     if !in_tags {
                         let d = format!(
                             "refers to TYPE_TAG {}: type tags must come before the other modifiers of a chain",

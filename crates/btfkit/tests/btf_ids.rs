@@ -361,12 +361,12 @@ fn retarget_composes_distill_and_relocation_maps() {
     let int = b.add_int("int", 4, raw::INT_SIGNED);
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     b.add_union("thread_union", 8);
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).unwrap();
     b.add_typedef("u64_t", long);
     let sock = b.add_struct("sock", 24);
-    b.add_member("refcnt", int, 0, 0);
+    b.add_member("refcnt", int, 0, 0).unwrap();
     b.add_struct("tcp_sock", 96);
-    b.add_member("sk", sock, 0, 0);
+    b.add_member("sk", sock, 0, 0).unwrap();
     let new_base_bytes = b.to_bytes(class.endian);
     let new_base = Btf::parse(&new_base_bytes).unwrap();
 
@@ -378,7 +378,7 @@ fn retarget_composes_distill_and_relocation_maps() {
     let section = ids
         .rewrite(|old| {
             let dist = d.id_map.get(TypeId(old))?;
-            r.id_map.get(dist.0 as usize).copied()
+            r.id_map.get(dist).map(|t| t.0)
         })
         .unwrap();
     let rs = Btf::parse_split(&r.split, &new_base).unwrap();
@@ -416,7 +416,7 @@ fn retarget_composes_distill_and_relocation_maps() {
     )
     .unwrap()
     .unwrap();
-    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(id as usize).copied());
+    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(TypeId(id)).map(|t| t.0));
     assert!(via.is_ok(), "{:?}", via.problems(&dist_ids));
 }
 
@@ -575,5 +575,73 @@ fn unprocessed_objects_parse_with_zero_ids() {
         assert_eq!(ids.sets[0].declared_cnt(), Some(3));
         assert_eq!(ids.sets[0].members.len(), 3);
         assert_eq!(ids.rewrite(|_| None).unwrap(), ids.data);
+    }
+}
+
+/// A compressed `.BTF_ids` (SHF_COMPRESSED) is refused, not decompressed: its header may
+/// claim any size (the `elf_sections` fuzz target found a 1 KB file whose compressed
+/// `.BTF` asked for terabytes; `.BTF_ids` was read the same way).
+#[test]
+fn compressed_section_is_refused() {
+    for class in CLASSES {
+        let e = class.endian;
+        // Elf*_Chdr: ELFCOMPRESS_ZLIB, a huge claimed size, then a zlib stream.
+        let mut chdr = W {
+            out: Vec::new(),
+            e,
+            is_64: class.is_64,
+        };
+        chdr.u32(1);
+        if class.is_64 {
+            chdr.u32(0);
+        }
+        chdr.word(if class.is_64 { 1 << 40 } else { 0xffff_0000 });
+        chdr.word(4);
+        chdr.out
+            .extend_from_slice(&[0x78, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        let elf = Elf {
+            class,
+            btf_ids: Some(chdr.out),
+            syms: Vec::new(),
+            symtab: true,
+            addr: 0,
+        }
+        .bytes();
+        // Set SHF_COMPRESSED on .BTF_ids (section 2).
+        let mut elf = elf;
+        let (shoff_at, shentsize, wide) = if class.is_64 {
+            (0x28, 64, 8)
+        } else {
+            (0x20, 40, 4)
+        };
+        let word = |b: &[u8]| match (e, wide) {
+            (btfkit::Endian::Little, 8) => u64::from_le_bytes(b[..8].try_into().unwrap()),
+            (btfkit::Endian::Big, 8) => u64::from_be_bytes(b[..8].try_into().unwrap()),
+            _ => u64::from(e.u32(b, 0)),
+        };
+        let shoff = word(&elf[shoff_at..]) as usize;
+        let flags_at = shoff + 2 * shentsize + 8;
+        let flags = e.u32(
+            &elf,
+            flags_at
+                + if e == btfkit::Endian::Big && wide == 8 {
+                    4
+                } else {
+                    0
+                },
+        );
+        assert_eq!(flags, 0x2, "the fixture's .BTF_ids flags");
+        let at = flags_at
+            + if e == btfkit::Endian::Big && wide == 8 {
+                4
+            } else {
+                0
+            };
+        e.put_u32(&mut elf, at, 0x802);
+        assert!(
+            matches!(BtfIds::parse(&elf), Err(BtfIdsError::Compressed)),
+            "{:?}",
+            BtfIds::parse(&elf).map(|_| ())
+        );
     }
 }

@@ -47,11 +47,11 @@ fn selftest_permute_base() {
     let int = b.add_int("int", 4, raw::INT_SIGNED); // [1]
     let ptr = b.add_ptr(int); // [2]
     b.add_struct("s1", 4); // [3]
-    b.add_member("m", int, 0, 0);
+    b.add_member("m", int, 0, 0).expect("a valid element");
     b.add_struct("s2", 4); // [4]
-    b.add_member("m", int, 0, 0);
+    b.add_member("m", int, 0, 0).expect("a valid element");
     let proto = b.add_func_proto(int); // [5]
-    b.add_param("p", ptr);
+    b.add_param("p", ptr).expect("a valid element");
     b.add_func("f", 0, proto); // [6]
     let bytes = b.to_bytes(Endian::Little);
     let btf = Btf::parse(&bytes).expect("parses");
@@ -111,11 +111,11 @@ fn selftest_permute_split() {
     let base = Btf::parse(&base_bytes).expect("base parses");
     let mut s = Builder::new_split(&base);
     s.add_struct("s1", 4); // [3]
-    s.add_member("m", int, 0, 0);
+    s.add_member("m", int, 0, 0).expect("a valid element");
     s.add_struct("s2", 4); // [4]
-    s.add_member("m", int, 0, 0);
+    s.add_member("m", int, 0, 0).expect("a valid element");
     let proto = s.add_func_proto(int); // [5]
-    s.add_param("p", ptr);
+    s.add_param("p", ptr).expect("a valid element");
     s.add_func("f", 0, proto); // [6]
     let split_bytes = s.to_bytes(Endian::Little);
     let split = Btf::parse_split(&split_bytes, &base).expect("split parses");
@@ -185,16 +185,19 @@ fn build(b: &mut Builder<'_>, ops: &[Op], first: u32) {
                     b.add_union(name, 16);
                 }
                 for i in 0..(y % 4) {
-                    b.add_member(format!("m{i}"), target(x.wrapping_add(i)), i * 8, 0);
+                    b.add_member(format!("m{i}"), target(x.wrapping_add(i)), i * 8, 0)
+                        .expect("a valid element");
                 }
             }
             11 => {
                 b.add_enum(name, 4, false);
-                b.add_enum_value("E", i64::from(x % 9));
+                b.add_enum_value("E", i64::from(x % 9))
+                    .expect("a valid element");
             }
             12 => {
                 b.add_enum64(name, 8, false);
-                b.add_enum64_value("E64", u64::from(x));
+                b.add_enum64_value("E64", u64::from(x))
+                    .expect("a valid element");
             }
             13 => {
                 b.add_fwd(name, FwdKind::Struct);
@@ -202,7 +205,8 @@ fn build(b: &mut Builder<'_>, ops: &[Op], first: u32) {
             14 => {
                 b.add_func_proto(target(x));
                 for i in 0..(y % 3) {
-                    b.add_param("p", target(y.wrapping_add(i)));
+                    b.add_param("p", target(y.wrapping_add(i)))
+                        .expect("a valid element");
                 }
             }
             15 => {
@@ -214,7 +218,8 @@ fn build(b: &mut Builder<'_>, ops: &[Op], first: u32) {
             17 => {
                 b.add_datasec(name, 64);
                 for i in 0..(y % 3) {
-                    b.add_secinfo(target(x.wrapping_add(i)), i * 8, 8);
+                    b.add_secinfo(target(x.wrapping_add(i)), i * 8, 8)
+                        .expect("a valid element");
                 }
             }
             _ => {
@@ -407,11 +412,11 @@ fn module(sorted_base: bool) -> (Vec<u8>, Vec<u8>) {
     let int = b.add_int("int", 4, raw::INT_SIGNED); // [1]
     let long = b.add_int("long", 8, raw::INT_SIGNED); // [2]
     let sk = b.add_struct("sock", 16); // [3]
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).expect("a valid element");
     b.add_ptr(sk); // [4]
     b.add_typedef("u32", int); // [5]
     b.add_union("", 8); // [6] anonymous: copied into the split
-    b.add_member("y", long, 0, 0);
+    b.add_member("y", long, 0, 0).expect("a valid element");
     let base_bytes = {
         let bytes = b.to_bytes(Endian::Little);
         if sorted_base {
@@ -444,11 +449,12 @@ fn module_split(base_bytes: &[u8]) -> Vec<u8> {
         .id();
     let mut s = Builder::new_split(&base);
     s.add_struct("zeta", 24);
-    s.add_member("sk", ptr_to_sk, 0, 0);
-    s.add_member("n", td, 64, 0);
-    s.add_member("u", anon, 128, 0);
+    s.add_member("sk", ptr_to_sk, 0, 0)
+        .expect("a valid element");
+    s.add_member("n", td, 64, 0).expect("a valid element");
+    s.add_member("u", anon, 128, 0).expect("a valid element");
     let f = s.add_func_proto(TypeId(0));
-    s.add_param("s", sk);
+    s.add_param("s", sk).expect("a valid element");
     s.add_func("alpha", 1, f);
     s.to_bytes(Endian::Little)
 }

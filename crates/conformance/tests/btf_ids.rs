@@ -376,10 +376,12 @@ fn package_modules_keep_their_btf_ids_through_distill() {
             "{name}: relocation like libbpf"
         );
         let rs = Btf::parse_split(&r.split, &base).unwrap();
-        let map = |id: u32| r.id_map.get(id as usize).copied();
+        let map = |id: u32| r.id_map.get(btfkit::TypeId(id)).map(|t| t.0);
         let relocated = meaning(&new_ids, &rs, map);
         assert_eq!(relocated, before, "{name}: same types after relocation");
-        libbpf_agrees(name, &new_ids, &lb_ds, &before, |id| r.id_map[id as usize]);
+        libbpf_agrees(name, &new_ids, &lb_ds, &before, |id| {
+            r.id_map.get(btfkit::TypeId(id)).expect("mapped").0
+        });
 
         // The negative control: distilled without rewriting .BTF_ids.
         let plain = distill(&split).expect("distills");

@@ -2,7 +2,9 @@
 //! BTF? One [`btfkit::module::check`] per module, in parallel; a report per module and a
 //! summary of causes.
 
-use crate::input::{expand, show, sibling_base, stdin_at_most_once, BaseFile, Input, Walk};
+use crate::input::{
+    expand, labelled, show, sibling_base, stdin_at_most_once, BaseFile, Input, Walk,
+};
 use crate::out::{diag, outln};
 use crate::report::{cause, error_text, failure_json};
 use anyhow::Result;
@@ -160,9 +162,9 @@ fn render_finding(v: &Verdict) -> Rendered {
             json: json!({
                 "ok": false,
                 "btf": form,
-                "problems": e.failures.iter().map(failure_json).collect::<Vec<_>>(),
+                "problems": e.failures().iter().map(failure_json).collect::<Vec<_>>(),
             }),
-            causes: e.failures.iter().map(cause).collect(),
+            causes: e.failures().iter().map(cause).collect(),
         },
         Finding::StaleBtfIds(ids) => Rendered {
             ok: false,
@@ -258,7 +260,7 @@ impl Opts {
                 }
                 Err(e) => {
                     errors += 1;
-                    diag!("{shown}: error: {e:#}");
+                    diag!("error: {}", labelled(&shown, format!("{e:#}")));
                     modules.push(
                         json!({"module": path.display().to_string(), "error": format!("{e:#}")}),
                     );

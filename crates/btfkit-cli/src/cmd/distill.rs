@@ -4,7 +4,7 @@
 //! `--out-dir` for many, with [`btfkit::module::distill_raw`]).
 
 use crate::batch::{Rewrite, Target};
-use crate::input::{expand, show, stem, BaseFile, Input, Walk};
+use crate::input::{expand, labelled, show, stem, BaseFile, Input, Walk};
 use crate::out::diag;
 use crate::output::{stage_outputs, write_outputs, POLICY};
 use anyhow::{bail, Context, Result};
@@ -249,7 +249,7 @@ impl Opts {
                 }
                 Err(e) => {
                     failed += 1;
-                    diag!("{}: {:#}", show(path), e);
+                    diag!("{}", labelled(&show(path), format!("{e:#}")));
                 }
             }
         }

@@ -110,7 +110,7 @@ impl Opts {
             let relocated;
             let (map, what): (&dyn Fn(u32) -> Option<u32>, String) = match opened {
                 Opened::Relocated(r) => {
-                    relocated = |id: u32| r.id_map.get(id as usize).copied();
+                    relocated = |id: u32| r.id_map.get(btfkit::TypeId(id)).map(|t| t.0);
                     (
                         &relocated,
                         format!("over its .BTF.base relocated onto {base_label} (what that kernel sees)"),

@@ -105,7 +105,7 @@ impl Opts {
                 "dist_base_types": nr_dist - 1,
                 "split_types": split_types,
                 "base_types": base.next_id().0 - 1,
-                "types": (1..r.id_map.len()).map(|old| json!([old, r.id_map[old]])).collect::<Vec<_>>(),
+                "types": r.id_map.iter().map(|(old, new)| json!([old.0, new.0])).collect::<Vec<_>>(),
                 "strings": r.str_map.iter().map(|(o, n)| json!([o.0, n.0])).collect::<Vec<_>>(),
                 "cross_kind": r.cross_kind.iter().map(|(d, b)| json!([d.0, b.0])).collect::<Vec<_>>(),
             });

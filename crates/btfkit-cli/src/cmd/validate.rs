@@ -80,6 +80,12 @@ impl Opts {
 
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        crate::input::stdin_at_most_once(
+            self.inputs
+                .iter()
+                .chain(&self.base)
+                .map(std::path::PathBuf::as_path),
+        )?;
         let base_input = match &self.base {
             Some(p) => Some(Input::read(p)?),
             None => None,

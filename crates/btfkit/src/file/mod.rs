@@ -30,7 +30,7 @@ mod read;
 mod write;
 
 pub use read::{read, read_from, Input};
-pub use write::{check_distinct, commit, Output, Staged};
+pub use write::{check_distinct, commit, commit_with, Existing, How, Output, Staged, Sync};
 
 use std::path::{Path, PathBuf};
 
@@ -72,11 +72,11 @@ pub enum FileError {
     #[error("{}: empty file (no BTF)", crate::escape::path(.0))]
     Empty(PathBuf),
     /// The first bytes are not those of BTF, ELF or a compressed stream.
-    #[error("{}: not BTF, an ELF object or a compressed file (starts with {first})", crate::escape::path(.path))]
+    #[error("{}: not BTF, an ELF object or a compressed one ({first})", crate::escape::path(.path))]
     Unrecognized {
         /// The file.
         path: PathBuf,
-        /// Its first bytes, in hex.
+        /// What it starts with: `starts with 00 00 ...`, `its zstd data starts with ...`.
         first: String,
     },
     /// A compressed input that could not be decompressed.

@@ -63,7 +63,7 @@ pub fn read_from(mut r: impl Read, label: &Path, limit: u64) -> Result<Input, Fi
         Magic::Unknown => {
             return Err(FileError::Unrecognized {
                 path: path(),
-                first: hex(&raw),
+                first: format!("starts with {}", hex(&raw)),
             })
         }
     };
@@ -90,7 +90,7 @@ pub fn read_from(mut r: impl Read, label: &Path, limit: u64) -> Result<Input, Fi
                 Magic::Unknown if first.is_empty() => Err(FileError::Empty(path())),
                 _ => Err(FileError::Unrecognized {
                     path: path(),
-                    first: format!("{c} data that starts with {}", hex(first)),
+                    first: format!("its {c} data starts with {}", hex(first)),
                 }),
             }
         })

@@ -11,7 +11,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Where an output goes, as the policy decides ([`Output::plan`]).
 #[derive(Clone, Debug)]
-pub enum Output {
+pub struct Output {
+    /// The path as given (for messages).
+    pub given: PathBuf,
+    /// How it is written.
+    pub how: How,
+}
+
+/// How an [`Output`] is written.
+#[derive(Clone, Debug)]
+pub enum How {
     /// A regular file, replaced atomically (or created): `path` is where the file is,
     /// symlinks resolved.
     Replace {
@@ -54,6 +63,36 @@ impl Existing {
 impl Output {
     /// Decides how `path` is written: see the module documentation. Nothing is written.
     pub fn plan(path: &Path) -> Result<Output, FileError> {
+        Ok(Output {
+            given: path.to_path_buf(),
+            how: plan(path)?,
+        })
+    }
+
+    /// The path written (symlinks resolved).
+    pub fn path(&self) -> &Path {
+        match &self.how {
+            How::Replace { path, .. } | How::WriteThrough { path } => path,
+        }
+    }
+
+    /// Stages `bytes` for this output: a temporary file next to a file to replace (with
+    /// the old file's owner, group, mode and extended attributes), or the bytes kept
+    /// for a device. Nothing visible changes until [`commit`]; dropping the result
+    /// removes the temporary file.
+    pub fn stage(&self, bytes: &[u8]) -> Result<Staged, FileError> {
+        match &self.how {
+            How::WriteThrough { path } => Ok(Staged(Inner::Through {
+                path: path.clone(),
+                bytes: bytes.to_vec(),
+            })),
+            How::Replace { path, existing } => stage_file(path, existing.as_ref(), bytes),
+        }
+    }
+}
+
+fn plan(path: &Path) -> Result<How, FileError> {
+    {
         let lmeta = match std::fs::symlink_metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return new_file(path),
@@ -74,31 +113,10 @@ impl Output {
         }
         classify(path, &lmeta)
     }
-
-    /// The path written.
-    pub fn path(&self) -> &Path {
-        match self {
-            Output::Replace { path, .. } | Output::WriteThrough { path } => path,
-        }
-    }
-
-    /// Stages `bytes` for this output: a temporary file next to a file to replace (with
-    /// the old file's owner, group, mode and extended attributes), or the bytes kept
-    /// for a device. Nothing visible changes until [`commit`]; dropping the result
-    /// removes the temporary file.
-    pub fn stage(&self, bytes: &[u8]) -> Result<Staged, FileError> {
-        match self {
-            Output::WriteThrough { path } => Ok(Staged(Inner::Through {
-                path: path.clone(),
-                bytes: bytes.to_vec(),
-            })),
-            Output::Replace { path, existing } => stage_file(path, existing.as_ref(), bytes),
-        }
-    }
 }
 
 /// The plan for a path that does not exist: a new file in an existing directory.
-fn new_file(path: &Path) -> Result<Output, FileError> {
+fn new_file(path: &Path) -> Result<How, FileError> {
     let name = path
         .file_name()
         .ok_or_else(|| FileError::IsDirectory(path.to_path_buf()))?;
@@ -108,19 +126,19 @@ fn new_file(path: &Path) -> Result<Output, FileError> {
     };
     let dir = std::fs::canonicalize(parent)
         .map_err(|e| FileError::io(parent, "looking at the output's directory", e))?;
-    Ok(Output::Replace {
+    Ok(How::Replace {
         path: dir.join(name),
         existing: None,
     })
 }
 
-fn classify(path: &Path, meta: &Metadata) -> Result<Output, FileError> {
+fn classify(path: &Path, meta: &Metadata) -> Result<How, FileError> {
     let ft = meta.file_type();
     if ft.is_dir() {
         return Err(FileError::IsDirectory(path.to_path_buf()));
     }
     if ft.is_char_device() || ft.is_block_device() || ft.is_fifo() {
-        return Ok(Output::WriteThrough {
+        return Ok(How::WriteThrough {
             path: path.to_path_buf(),
         });
     }
@@ -133,7 +151,7 @@ fn classify(path: &Path, meta: &Metadata) -> Result<Output, FileError> {
             links: meta.nlink(),
         });
     }
-    Ok(Output::Replace {
+    Ok(How::Replace {
         path: path.to_path_buf(),
         existing: Some(Existing::of(meta)),
     })
@@ -154,31 +172,31 @@ pub fn check_distinct(
             }
         }
     }
-    let mut new_paths: Vec<&Path> = Vec::new();
+    let mut new_paths: Vec<(&PathBuf, &PathBuf)> = Vec::new();
     for out in outputs {
-        let Output::Replace { path, existing } = out else {
+        let How::Replace { path, existing } = &out.how else {
             continue;
         };
         match existing {
             Some(e) => {
                 if let Some((_, what, other)) = ids.iter().find(|(id, _, _)| *id == e.id) {
                     return Err(FileError::SameFile {
-                        output: path.clone(),
+                        output: out.given.clone(),
                         what,
                         other: other.to_path_buf(),
                     });
                 }
-                ids.push((e.id, "another output", path));
+                ids.push((e.id, "another output", &out.given));
             }
             None => {
-                if new_paths.contains(&path.as_path()) {
+                if let Some((_, other)) = new_paths.iter().find(|(p, _)| *p == path) {
                     return Err(FileError::SameFile {
-                        output: path.clone(),
+                        output: out.given.clone(),
                         what: "another output",
-                        other: path.clone(),
+                        other: other.to_path_buf(),
                     });
                 }
-                new_paths.push(path);
+                new_paths.push((path, &out.given));
             }
         }
     }
@@ -345,12 +363,27 @@ fn read_xattr_buf(
 /// of each file (`fsync`).
 const SYNCFS_FROM: usize = 16;
 
+/// How [`commit_with`] makes staged files durable before renaming them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sync {
+    /// `fsync` each file for a few, one `syncfs` per file system for a batch (what
+    /// [`commit`] does).
+    Auto,
+    /// `fsync` each file.
+    EachFile,
+}
+
 /// Puts staged outputs in place, durably: the staged files are synced (each, or with
 /// one `syncfs` per file system for a batch), renamed over their destinations, and
 /// their directories synced; devices and FIFOs are then written through. Returns the
 /// outputs that failed (an output that failed is left as it was; the others are in
 /// place).
 pub fn commit(staged: Vec<Staged>) -> Vec<FileError> {
+    commit_with(staged, Sync::Auto)
+}
+
+/// [`commit`], syncing as `sync` says.
+pub fn commit_with(staged: Vec<Staged>, sync: Sync) -> Vec<FileError> {
     let mut errors = Vec::new();
     let mut temps: Vec<Staged> = Vec::new();
     let mut through = Vec::new();
@@ -362,7 +395,7 @@ pub fn commit(staged: Vec<Staged>) -> Vec<FileError> {
     }
     // 1. Make the new contents durable.
     let mut synced: Vec<bool> = vec![false; temps.len()];
-    if temps.len() >= SYNCFS_FROM {
+    if sync == Sync::Auto && temps.len() >= SYNCFS_FROM {
         // One syncfs per file system; where it fails, each file is synced below.
         let mut devs: Vec<(u64, bool)> = Vec::new();
         for (s, synced) in temps.iter().zip(&mut synced) {

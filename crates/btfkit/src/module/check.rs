@@ -162,7 +162,7 @@ pub fn check(
     // .BTF_ids: what the kernel reads through its relocation (btf_relocate_id).
     let rs =
         Btf::parse_split(&r.split, target).map_err(|e| ModuleError::Internal(e.to_string()))?;
-    let ids = judge(data, &rs, |id| r.id_map.get(id as usize).copied())?;
+    let ids = judge(data, &rs, |id| r.id_map.get(TypeId(id)).map(|t| t.0))?;
     Ok(Verdict {
         form,
         finding: match ids {

@@ -178,7 +178,7 @@ pub fn retarget(
                     Some(m) => m.get(TypeId(old))?.0,
                     None => old,
                 };
-                let id = TypeId(*r.id_map.get(dist as usize)?);
+                let id = r.id_map.get(TypeId(dist))?;
                 Some(perm.map_or(Some(id), |p| p.get(id))?.0)
             };
             let section = ids.rewrite(map)?;

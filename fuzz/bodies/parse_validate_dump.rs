@@ -1,5 +1,6 @@
-//! What one fuzz input exercises: every reader entry point, validation and both dumps.
-//! Any panic, hang or unbounded allocation here is a bug.
+//! Fuzz body of `parse_validate_dump`: every BTF reader entry point (base, split over a
+//! small built base, `.BTF` of an ELF file), validation and both dumps on arbitrary
+//! bytes. Any panic, hang or unbounded allocation here is a bug.
 
 use btfkit::fields::FieldKind;
 use btfkit::write::Builder;
@@ -13,11 +14,11 @@ fn base_bytes() -> &'static [u8] {
         let mut b = Builder::new();
         let int = b.add_int("int", 4, btfkit::raw::INT_SIGNED);
         let s = b.add_struct("s", 8);
-        b.add_member("a", int, 0, 0);
-        b.add_member("b", int, 32, 0);
+        b.add_member("a", int, 0, 0).unwrap();
+        b.add_member("b", int, 32, 0).unwrap();
         b.add_ptr(s);
         b.add_enum("e", 4, false);
-        b.add_enum_value("E0", 0);
+        b.add_enum_value("E0", 0).unwrap();
         b.to_bytes(Endian::Little)
     })
 }
@@ -40,18 +41,23 @@ fn exercise(btf: &Btf<'_>) {
     }
 }
 
-/// Runs every entry point on `data`.
-pub fn check(data: &[u8]) {
+/// Runs every entry point on `data`. True when some reader accepted it.
+pub fn run(data: &[u8]) -> bool {
+    let mut parsed = false;
     if let Ok(btf) = Btf::parse(data) {
         exercise(&btf);
+        parsed = true;
     }
     let base = Btf::parse(base_bytes()).expect("built base parses");
     if let Ok(split) = Btf::parse_split(data, &base) {
         exercise(&split);
+        parsed = true;
     }
     if let Ok(sections) = btfkit::elf::BtfSections::parse(data) {
         if let Ok(btf) = Btf::parse(&sections.btf) {
             exercise(&btf);
+            parsed = true;
         }
     }
+    parsed
 }
