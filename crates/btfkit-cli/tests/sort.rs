@@ -229,3 +229,24 @@ fn retarget_onto_a_sorted_vmlinux_sorts_and_check_says_so() {
     let r = ok(&["check", "--base", &vmlinux(), &m]);
     assert!(!r.stdout.contains("sorted"), "{}", r.stdout);
 }
+
+#[test]
+fn an_output_named_without_a_directory_is_replaced_twice() {
+    // `-o out.btf` in the working directory, when out.btf exists already: its directory is
+    // "." (a bare name's parent is ""), which the durable replace must sync.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for _ in 0..2 {
+        let out = Command::new(env!("CARGO_BIN_EXE_btfkit"))
+            .args(["sort", &vmlinux(), "-o", "out.btf"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("btfkit runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(dir.path().join("out.btf").exists());
+}
