@@ -168,8 +168,9 @@ impl Permutation {
 
 /// libbpf's `btf__permute`: `btf` with its own types rearranged by `perm` and every
 /// type-id field renumbered; header, layout and string sections byte for byte as they
-/// are. Fails for a kind whose type-id fields are unknown and for a reference past the
-/// last type (neither passes validation).
+/// are. Fails for a kind whose type-id fields are unknown, for a reference past the last
+/// type, and for a type section that overlaps the string or layout section (none of
+/// which passes validation).
 pub fn permute(btf: &Btf<'_>, perm: &Permutation) -> Result<Vec<u8>, SortError> {
     let data = btf.data();
     let h = btf.header();
@@ -186,6 +187,23 @@ pub fn permute(btf: &Btf<'_>, perm: &Permutation) -> Result<Vec<u8>, SortError> 
     }
     let sec_start = h.hdr_len as usize + h.type_off as usize;
     let sec_end = sec_start + h.type_len as usize;
+    // Rewriting types that share bytes with the strings (or the layout) would change
+    // names: refused, as libbpf refuses to parse such a blob.
+    let strs = h.hdr_len as usize + h.str_off as usize
+        ..h.hdr_len as usize + (h.str_off + h.str_len) as usize;
+    let layout = btf.layout_section();
+    let layout_at = h.hdr_len as usize + h.layout_off as usize;
+    let overlaps = |r: std::ops::Range<usize>| {
+        sec_start < sec_end && r.start < sec_end && sec_start < r.end && !r.is_empty()
+    };
+    if overlaps(strs) || overlaps(layout_at..layout_at + layout.len()) {
+        return Err(Error::blob(
+            Rule::SectionOverlap,
+            sec_start,
+            "the type section overlaps the string or layout section: its types cannot be moved",
+        )
+        .into());
+    }
     let end = btf.next_id().0;
     let e = btf.endian();
     let mut types = Vec::with_capacity(h.type_len as usize);

@@ -520,3 +520,34 @@ fn auto_is_libbpf_over_an_unsorted_vmlinux() {
     assert_eq!("kernel".parse::<Order>(), Ok(Order::Kernel));
     assert!("sorted".parse::<Order>().is_err());
 }
+
+#[test]
+fn permute_refuses_a_type_section_that_shares_bytes_with_the_strings() {
+    // Types and strings overlapping (only in unvalidated input): moving the types would
+    // change names, so it is refused. An empty type section anywhere is fine.
+    let mut b = Builder::new();
+    let int = b.add_int("int", 4, raw::INT_SIGNED);
+    b.add_ptr(int);
+    let mut bytes = b.to_bytes(Endian::Little);
+    let h = btfkit::read::Header::parse(&bytes).expect("header");
+    // The string section starts inside the type section's last record.
+    let e = Endian::Little;
+    e.put_u32(&mut bytes, raw::header::STR_OFF, h.type_len - 4);
+    e.put_u32(&mut bytes, raw::header::STR_LEN, h.str_len + 4);
+    let btf = Btf::parse(&bytes).expect("parses without validation");
+    let err = sort::sort_by_name(&btf).expect_err("refused");
+    assert!(err.to_string().contains("overlaps the string"), "{err}");
+    // No types, the empty type section inside the strings.
+    let mut b = Builder::new();
+    b.add_int("int", 4, raw::INT_SIGNED);
+    let mut bytes = b.to_bytes(Endian::Little);
+    let h = btfkit::read::Header::parse(&bytes).expect("header");
+    e.put_u32(&mut bytes, raw::header::TYPE_LEN, 0);
+    e.put_u32(&mut bytes, raw::header::TYPE_OFF, h.str_off + 2);
+    let btf = Btf::parse(&bytes).expect("parses");
+    assert_eq!(btf.type_count(), 0);
+    assert!(sort::sort_by_name(&btf)
+        .expect("nothing to move")
+        .map
+        .is_empty());
+}

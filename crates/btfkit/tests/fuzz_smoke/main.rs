@@ -21,3 +21,4 @@ mod parse_validate_dump;
 mod relocate;
 mod roundtrip;
 mod signature;
+mod sort;

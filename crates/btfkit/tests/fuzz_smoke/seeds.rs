@@ -578,4 +578,23 @@ fn write_seeds() {
         s.extend_from_slice(base);
         write("roundtrip", &format!("{name}.base"), &s);
     }
+
+    // sort: [base][split][keys]: every kind alone, generated pairs (one over a base sorted
+    // already), distilled module BTF.
+    let keys: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
+    let sorted_gb = btfkit::sort::sort_by_name(&Btf::parse(&gb).unwrap())
+        .unwrap()
+        .bytes;
+    for (name, base, split) in [
+        ("every_kind_le", every_kind(Endian::Little), Vec::new()),
+        ("every_kind_be", every_kind(Endian::Big), Vec::new()),
+        ("generated_le", gb.clone(), gs.clone()),
+        ("generated_be", gb_be.clone(), gs_be.clone()),
+        ("sorted_base", sorted_gb, Vec::new()),
+    ] {
+        write("sort", name, &join(&[&base, &split, &keys]));
+    }
+    for (name, base, split) in pairs.iter().take(2) {
+        write("sort", name, &join(&[base, split, &keys]));
+    }
 }
