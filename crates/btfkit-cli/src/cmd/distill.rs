@@ -115,7 +115,8 @@ impl Opts {
         let base = base_file.parse(!self.no_validate)?;
         let opts = DistillOptions {
             validate: !self.no_validate,
-            order: self.order.order,
+            // Decided once for every module (it reads the whole base).
+            order: self.order.order.resolve(&base),
         };
         if self.out.is_some() || self.in_place {
             let rewrite = Rewrite {

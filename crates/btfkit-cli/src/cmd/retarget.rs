@@ -77,7 +77,7 @@ impl Opts {
         let old = old_file.as_ref().map(|f| f.parse(validate)).transpose()?;
         let opts = RetargetOptions {
             validate,
-            order: self.order.order,
+            order: self.order.order.resolve(&new),
             relocate: btfkit::relocate::Options {
                 strict_kinds: self.strict_kinds,
             },
