@@ -19,8 +19,8 @@
 //!   loads, its names are then looked up linearly.
 //!
 //! `.BTF_ids` follow a permutation through [`crate::elf::btf_ids::BtfIds::rewrite`] with
-//! [`Permutation::get`], or are resolved again by name the way `resolve_btfids` writes them
-//! ([`crate::elf::btf_ids::BtfIds::resolve_by_name`]).
+//! [`Permutation::get`], or, as `resolve_btfids` resolves them, by kind and name in the
+//! result ([`crate::elf::btf_ids::by_name`]).
 
 use crate::error::{Error, Rule};
 use crate::fields::{FieldKind, FieldLayout};
