@@ -93,10 +93,8 @@ fn sorted_files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 
 fn xz_decompress(p: &Path) -> Vec<u8> {
     let data = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let mut out = Vec::new();
-    lzma_rs::xz_decompress(&mut &data[..], &mut out)
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    out
+    btfkit::compress::decompress(&data, btfkit::compress::Compression::Xz, u64::MAX)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 fn section(elf: &[u8], name: &str) -> Option<Vec<u8>> {

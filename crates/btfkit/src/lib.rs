@@ -20,7 +20,7 @@
 //!   libbpf 1.7's, or the kernel build's).
 //! - [`module`]: the workflows on kernel module files: open, distill, retarget, sort, strip,
 //!   check.
-//! - [`compress`], [`file`], [`escape`]: compressed files, the file-system policy (bounded
+//! - [`compress`], [`file`](mod@file), [`escape`]: compressed files, the file-system policy (bounded
 //!   reads; atomic, durable replacement), names made safe to print.
 //!
 //! The examples below run on the committed fixtures: the vmlinux BTF of Debian's 6.1

@@ -11,9 +11,7 @@ use btfkit::module::{self, ModuleError, RetargetOptions};
 use btfkit::sort::{self, Order};
 use btfkit::{Btf, Endian};
 
-#[path = "support/btf_ids_fixture.rs"]
-mod fixture;
-use fixture::*;
+use test_support::btf_ids::*;
 
 /// The fixture's source without the entries naming vmlinux types that no split type
 /// refers to (`tcp_sock`, `u64_t`, `thread_union`) and without the unresolved one: what
