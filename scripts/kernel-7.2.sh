@@ -12,7 +12,7 @@
 # usage: kernel-7.2.sh [--dbg] [DIR]        (DIR defaults to ~/.cache/btfkit/linux-7.2.13)
 # prints shell assignments: PAHOLE=... RESOLVE_BTFIDS=... VMLINUX_BTF=... MODULES=... VMLINUZ=...
 # [DBG=...]. Downloads (cached in DIR): ~45 MB of packages; --dbg adds 337 MB (1.6 GB kept).
-# Needs python3, zstd and binutils (tests/e2e/e2e.py extracts the vmlinux BTF from vmlinuz).
+# The vmlinux BTF is extracted from vmlinuz with btfkit ($BTFKIT, or built with cargo).
 #
 # How the kernel builds a module's BTF (scripts/gen-btf.sh, scripts/Makefile.btf of 7.2):
 #   $PAHOLE -J $PAHOLE_FLAGS --btf_base vmlinux --btf_encode_detached=M.ko.BTF.1 M.ko
@@ -43,16 +43,6 @@ if ! apt-cache policy "linux-kbuild-$V" 2>/dev/null | grep -q Candidate; then
   apt-get update -qq >/dev/null
 fi
 
-# Tools this script uses itself (the vmlinux BTF is extracted from vmlinuz with python3 and zstd).
-need=()
-command -v python3 >/dev/null || need+=(python3)
-command -v zstd >/dev/null || need+=(zstd)
-command -v objcopy >/dev/null || need+=(binutils)
-if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-    || { echo "kernel-7.2.sh: cannot install ${need[*]}" >&2; exit 2; }
-fi
-
 fetch() { # package names; downloads into deb/ unless present, unpacks into root/
   local p
   for p in "$@"; do
@@ -76,7 +66,7 @@ wrap resolve_btfids "$DIR/root/usr/lib/linux-kbuild-7.2.13+deb14/tools/bpf/resol
 "$DIR/bin/pahole" --version >/dev/null
 
 # The kernel: vmlinuz and the shipped modules (.ko.xz); the vmlinux BTF from the vmlinuz
-# (the compressed kernel ELF inside the bzImage; tests/e2e/e2e.py finds and unpacks it).
+# (`btfkit extract`: the compressed kernel ELF inside the bzImage, its .BTF).
 K=$DIR/kernel
 MODDIR=$K/usr/lib/modules/$V-cloud-amd64
 DBGDIR=$DIR/dbg/usr/lib/debug/lib/modules/$V-cloud-amd64
@@ -90,7 +80,12 @@ if [ ! -d "$MODDIR" ]; then  # unpacked next to it, then renamed: present means 
   rm -rf "$K"; mv "$K.tmp" "$K"
 fi
 if [ ! -f "$K/vmlinux.btf" ]; then
-  python3 "$(dirname "$0")/../tests/e2e/e2e.py" vmlinux-btf "$MODDIR/vmlinuz" "$K/vmlinux.btf.tmp" >/dev/null \
+  if [ -z "${BTFKIT:-}" ]; then
+    (cd "$(dirname "$0")/.." && cargo build --release -q -p btfkit-cli) >&2 \
+      || { echo "kernel-7.2.sh: cannot build btfkit (set BTFKIT to a btfkit binary)" >&2; exit 2; }
+    BTFKIT=$(cd "$(dirname "$0")/.." && pwd)/target/release/btfkit
+  fi
+  "$BTFKIT" extract "$MODDIR/vmlinuz" -o "$K/vmlinux.btf.tmp" 2>/dev/null \
     || { echo "kernel-7.2.sh: cannot extract the vmlinux BTF from $MODDIR/vmlinuz" >&2; exit 2; }
   mv "$K/vmlinux.btf.tmp" "$K/vmlinux.btf"
 fi

@@ -6,8 +6,8 @@
 # modules after `btfkit distill --in-place` rewrote them, and passes only if
 #   - every rewritten module loads and gets /sys/kernel/btf/NAME, with no BTF error logged,
 #   - /sys/kernel/btf/NAME is byte-identical to `btfkit relocate` of that module onto the
-#     kernel's vmlinux BTF (extracted from the package's vmlinuz, and checked to be the booted
-#     kernel's /sys/kernel/btf/vmlinux),
+#     kernel's vmlinux BTF (extracted from the package's vmlinuz by `btfkit extract`, and
+#     checked to be the booted kernel's /sys/kernel/btf/vmlinux),
 #   - every negative control (a module made wrong on purpose, see CONTROLS) comes out as it
 #     must: loaded without its BTF, not loaded at all, or with a /sys/kernel/btf/NAME that
 #     differs from the expected relocation,
@@ -21,8 +21,8 @@
 #   BTFKIT_E2E_WORK      work dir, emptied on each run       (default: target/e2e)
 #   BTFKIT_E2E_KERNEL    kernel package, NAME or NAME=VERSION
 #                        (default: the oldest linux-image-6.12.*+deb12-cloud-amd64-unsigned)
-#   BTFKIT_E2E_KERNEL_ENV  instead of a package, a kernel unpacked already: a file of VMLINUZ=,
-#                        MODULES= (the modules' kernel/ tree) and VMLINUX_BTF= lines, as
+#   BTFKIT_E2E_KERNEL_ENV  instead of a package, a kernel unpacked already: a file of VMLINUZ=
+#                        and MODULES= (the modules' kernel/ tree) lines, as
 #                        scripts/kernel-7.2.sh prints them (Debian's Linux 7.2)
 #   BTFKIT_E2E_MODULES   modules that must load with their BTF (their dependencies are added)
 #   BTFKIT_E2E_CONTROLS  negative controls, MODULE:MODE[:OTHER] (see CONTROLS below)
@@ -108,12 +108,11 @@ if [ -n "${BTFKIT_E2E_KERNEL_ENV:-}" ]; then
   say "kernel (BTFKIT_E2E_KERNEL_ENV)"
   [ -r "$BTFKIT_E2E_KERNEL_ENV" ] || die "BTFKIT_E2E_KERNEL_ENV=$BTFKIT_E2E_KERNEL_ENV is not readable"
   kvar() { sed -n "s/^$1=//p" "$BTFKIT_E2E_KERNEL_ENV" | tail -n 1; }
-  vmlinuz="$(kvar VMLINUZ)" moddir="$(kvar MODULES)" vmlinux_btf="$(kvar VMLINUX_BTF)"
-  [ -f "$vmlinuz" ] && [ -d "$moddir" ] && [ -f "$vmlinux_btf" ] ||
-    die "$BTFKIT_E2E_KERNEL_ENV: VMLINUZ, MODULES and VMLINUX_BTF must name a file, a directory, a file"
+  vmlinuz="$(kvar VMLINUZ)" moddir="$(kvar MODULES)"
+  [ -f "$vmlinuz" ] && [ -d "$moddir" ] ||
+    die "$BTFKIT_E2E_KERNEL_ENV: VMLINUZ and MODULES must name a file and a directory"
   kver="$(basename "$(dirname "$moddir")")"
   pkg="$kver" ver="$(basename "$BTFKIT_E2E_KERNEL_ENV")"
-  echo "kernel $kver; vmlinux BTF: $(stat -c %s "$vmlinux_btf") bytes"
 else  # the package (the block below is not indented, to keep its history)
 say "kernel package"
 if [ -n "${BTFKIT_E2E_KERNEL:-}" ]; then
@@ -159,18 +158,14 @@ if [ ! -e "$kdir/.complete" ]; then
   dpkg-deb -x "$deb" "$kdir.tmp/root"
   mv "$deb" "$kdir.tmp/package.deb"
   rmdir "$kdir.tmp/dl"
-  vmlinuz="$(ls "$kdir.tmp"/root/boot/vmlinuz-*)"
-  "${helper[@]}" vmlinux-btf "$vmlinuz" "$kdir.tmp/vmlinux.btf"
   touch "$kdir.tmp/.complete"
   mv "$kdir.tmp" "$kdir"
 fi
 flock -u 9
 vmlinuz="$(ls "$kdir"/root/boot/vmlinuz-*)"
-vmlinux_btf="$kdir/vmlinux.btf"
 kver="${vmlinuz##*/vmlinuz-}"
 moddir="$kdir/root/lib/modules/$kver/kernel"
 [ -d "$moddir" ] || die "no modules in $moddir"
-echo "kernel $kver; vmlinux BTF: $(stat -c %s "$vmlinux_btf") bytes"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +175,13 @@ exec 8>"$work.lock"
 flock -n 8 || die "another run is using $work (set BTFKIT_E2E_WORK to run in parallel)"
 rm -rf "$work"
 mkdir -p "$work"/{orig,rewritten,unpacked,ko,expected,logs,out}
+
+# The kernel's vmlinux BTF, out of the package's vmlinuz as a user gets it (the verdict
+# checks that it is the booted kernel's /sys/kernel/btf/vmlinux).
+vmlinux_btf="$work/vmlinux.btf"
+"$BTFKIT" extract "$vmlinuz" -o "$vmlinux_btf" 2>"$work/logs/extract.log" ||
+  { cat "$work/logs/extract.log" >&2; die "btfkit extract $vmlinuz failed"; }
+echo "kernel $kver; vmlinux BTF: $(stat -c %s "$vmlinux_btf") bytes ($(cat "$work/logs/extract.log"))"
 
 # The controls: MODULE:MODE[:OTHER] -> the role the verdict checks
 declare -A role_of_mode=([resize]=refused [rename]=refused [foreign-base]=refused

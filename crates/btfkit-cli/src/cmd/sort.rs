@@ -3,7 +3,7 @@
 
 use crate::batch::{Rewrite, Target};
 use crate::input::{is_stdin, stdin_at_most_once, BaseFile, Input};
-use crate::out::diag;
+use crate::out::{diag, outln};
 use crate::output::{show_output, write_outputs, POLICY};
 use anyhow::{bail, Context, Result};
 use btfkit::module::SortOptions;
@@ -51,6 +51,8 @@ pub struct Opts {
     /// Skip validating the input (forensics).
     #[arg(long)]
     no_validate: bool,
+    #[command(flatten)]
+    report: super::ReportFlags,
     /// Raw BTF, or modules (.ko, any compression; directories with --in-place); - for
     /// standard input.
     #[arg(required = true)]
@@ -76,6 +78,8 @@ impl Opts {
                 .collect(),
             unchanged_is_error: false,
             target_label: "",
+            command: "sort",
+            report: self.report,
         };
         if self.in_place {
             let target = Target::new(None, true, &self.inputs)?;
@@ -116,13 +120,29 @@ impl Opts {
         if let Some(b) = &self.base {
             inputs.push(("the base", b));
         }
+        if self.report.json && is_stdin(out) {
+            bail!("--json and -o - both want standard output");
+        }
         write_outputs(&[(out, &bytes)], &inputs).context("writing the sorted BTF")?;
-        diag!(
-            "{}: {types} types sorted by name ({moved} moved{}); written to {}",
-            input.label,
-            if moved == 0 { ": it was sorted" } else { "" },
-            show_output(out)
-        );
+        if self.report.json {
+            let doc = super::json_doc(
+                "sort",
+                serde_json::json!({
+                    "input": input.label,
+                    "written_to": show_output(out),
+                    "types": types,
+                    "moved": moved,
+                }),
+            );
+            outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+        } else if !self.report.quiet {
+            diag!(
+                "{}: {types} types sorted by name ({moved} moved{}); written to {}",
+                input.label,
+                if moved == 0 { ": it was sorted" } else { "" },
+                show_output(out)
+            );
+        }
         Ok(ExitCode::SUCCESS)
     }
 }
