@@ -11,7 +11,7 @@
 #
 # usage: kernel-7.2.sh [--dbg] [DIR]        (DIR defaults to ~/.cache/btfkit/linux-7.2.13)
 # prints shell assignments: PAHOLE=... RESOLVE_BTFIDS=... VMLINUX_BTF=... MODULES=... VMLINUZ=...
-# [DBG=...]. Downloads (cached in DIR): ~45 MB of packages; --dbg adds 337 MB (1.6 GB kept).
+# [DBG=...]. Downloads (cached in DIR): ~45 MB of packages; --dbg adds 337 MB (2 GB kept).
 # The vmlinux BTF is extracted from vmlinuz with btfkit ($BTFKIT, or built with cargo).
 #
 # How the kernel builds a module's BTF (scripts/gen-btf.sh, scripts/Makefile.btf of 7.2):
@@ -89,14 +89,14 @@ if [ ! -f "$K/vmlinux.btf" ]; then
     || { echo "kernel-7.2.sh: cannot extract the vmlinux BTF from $MODDIR/vmlinuz" >&2; exit 2; }
   mv "$K/vmlinux.btf.tmp" "$K/vmlinux.btf"
 fi
-# --dbg: the unstripped modules with DWARF (a 337 MB package; 1.6 GB of modules unpacked).
+# --dbg: the unstripped modules and vmlinux with DWARF (a 337 MB package; 2 GB unpacked).
 if [ "$DBG" = 1 ] && [ ! -d "$DBGDIR" ]; then
   p=linux-image-$V-cloud-amd64-dbg
   ls "$DIR/deb/${p}"_*.deb >/dev/null 2>&1 || (cd "$DIR/deb" && apt-get download -qq "$p" >/dev/null 2>&1) \
     || { echo "kernel-7.2.sh: cannot download $p" >&2; exit 2; }
   rm -rf "$DIR/dbg.tmp"; mkdir -p "$DIR/dbg.tmp"
-  # Only the modules (not the 400 MB vmlinux); the .deb is not kept once unpacked.
-  dpkg-deb --fsys-tarfile "$DIR/deb/${p}"_*.deb | tar -x -C "$DIR/dbg.tmp" --wildcards '*/kernel/*'
+  # The modules and vmlinux (tests/e2e/extract-real.sh reads its .BTF); the .deb is not kept.
+  dpkg-deb --fsys-tarfile "$DIR/deb/${p}"_*.deb | tar -x -C "$DIR/dbg.tmp" --wildcards '*/kernel/*' '*/vmlinux'
   rm -rf "$DIR/dbg"; mv "$DIR/dbg.tmp" "$DIR/dbg"
   rm -f "$DIR/deb/${p}"_*.deb
 fi
