@@ -5,11 +5,13 @@
 //! - [`validate`]: the kernel's checks of a blob at rest, every problem reported.
 //! - [`fields`]: the type-id / string-offset field visitor every algorithm uses.
 //! - [`write`](mod@write): a builder and serializer.
+//! - [`dedup`]: libbpf's `btf__dedup`, byte-identical: type and string deduplication.
 //! - [`distill`]: libbpf's `btf__distill_base`, byte-identical.
 //! - [`relocate`]: libbpf's `btf__relocate`, byte-identical, with a report of every failure.
 //! - [`elf`]: find `.BTF` / `.BTF.base` / `.BTF.ext` in ELF objects.
 //! - [`dump`]: bpftool's raw text format and a JSON form.
 
+pub mod dedup;
 pub mod distill;
 pub mod dump;
 pub mod elf;

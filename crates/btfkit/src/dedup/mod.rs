@@ -1,0 +1,401 @@
+//! Type and string deduplication: libbpf's `btf__dedup` with default options,
+//! byte-identical (libbpf 1.7).
+//!
+//! Every BTF producer ends with it: pahole deduplicates each module's BTF against the
+//! vmlinux BTF (split BTF against an immutable base) and vmlinux's own, and merging
+//! several BTFs (bpftool's multi-file dump, `btfkit dedup`) appends them and
+//! deduplicates the result. The passes, in libbpf's order:
+//!
+//! 1. Strings: only for BTF that was parsed (libbpf skips this pass for BTF it built,
+//!    whose strings are unique already): the strings the types use, in order of first
+//!    use, those the base holds referred to by their base offset.
+//! 2. Primitive types: INT, FLOAT, FWD, ENUM/ENUM64 (an enum without values meets the
+//!    full enum of its name).
+//! 3. STRUCT, UNION and TYPEDEF: each against the canonical types of the same
+//!    signature, by a side-by-side walk of both type graphs (cycles and all) with a
+//!    hypothetical canonical-to-candidate map; FWDs met on the way resolve to the
+//!    STRUCT/UNION of their name.
+//! 4. FWDs still unresolved map to the only canonical STRUCT/UNION of their name.
+//! 5. Reference types (PTR, modifiers, ARRAY, FUNC_PROTO, FUNC, tags) once what they
+//!    refer to is canonical.
+//! 6. Compaction (canonical types kept in order) and id remapping.
+//!
+//! In split BTF, base types are canonical and never change: a split type equal to a base
+//! type is dropped in favour of it. VAR and DATASEC are never merged.
+//!
+//! Two entry points: [`dedup`] for parsed BTF (with the string pass) and
+//! [`dedup_builder`] for BTF being built (what pahole does with libbpf), plus [`merge`]
+//! for appending several BTFs and deduplicating them.
+
+mod core;
+mod table;
+
+use crate::endian::Endian;
+use crate::fields::{FieldKind, FieldLayout};
+use crate::id::{StrOffset, TypeId};
+use crate::kind::Kind;
+use crate::read::Btf;
+use crate::write::{BaseRef, Builder, StringTable};
+
+/// Why deduplication failed. libbpf fails (`-EINVAL`, `-ELOOP`) on the same inputs
+/// where it terminates; the other cases are malformed input libbpf does not check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DedupError {
+    /// A type of a kind dedup does not handle (unknown, or `UNKN`).
+    #[error("type [{id}] has kind {kind}, which dedup cannot handle")]
+    UnknownKind {
+        /// The type.
+        id: TypeId,
+        /// Its kind.
+        kind: Kind,
+    },
+    /// A record whose length does not match its kind and vlen (a builder filled with
+    /// raw words), or that is not made of 32-bit words.
+    #[error("type [{id}]: record length does not match its kind and vlen")]
+    BadRecord {
+        /// The type.
+        id: TypeId,
+    },
+    /// A type-id field names a type that does not exist.
+    #[error("type [{id}] refers to type [{target}], which does not exist")]
+    TypeIdOutOfRange {
+        /// The type holding the reference.
+        id: TypeId,
+        /// The referenced id.
+        target: TypeId,
+    },
+    /// Reference types form a loop that no STRUCT, UNION or TYPEDEF breaks (libbpf:
+    /// `-ELOOP`).
+    #[error(
+        "type [{id}] is part of a reference loop (pointers, modifiers, arrays or prototypes that refer back to themselves)"
+    )]
+    ReferenceLoop {
+        /// A type on the loop.
+        id: TypeId,
+    },
+    /// The type-graph comparison reached a kind it cannot compare, e.g. a STRUCT member
+    /// of kind VAR (libbpf: `-EINVAL`).
+    #[error("type [{id}] of kind {kind} is referenced where only types can be compared")]
+    Uncomparable {
+        /// The type.
+        id: TypeId,
+        /// Its kind.
+        kind: Kind,
+    },
+    /// The canonical links loop (malformed input on which libbpf would not terminate).
+    #[error("canonical type links loop at type [{id}]")]
+    MapCycle {
+        /// A type on the loop.
+        id: TypeId,
+    },
+    /// A reference that resolves to no kept type (libbpf: `-EINVAL` in remapping).
+    #[error("type [{id}] has no deduplicated counterpart")]
+    Unmapped {
+        /// The type.
+        id: TypeId,
+    },
+    /// [`merge`]: an input is split BTF over another base than the one given.
+    #[error("input {index} is split BTF over another base than the one given")]
+    InputOverAnotherBase {
+        /// Index of the input.
+        index: usize,
+    },
+    /// [`merge`]: an input could not be appended (unknown kind).
+    #[error("input {index}: {source}")]
+    Append {
+        /// Index of the input.
+        index: usize,
+        /// Why.
+        source: crate::Error,
+    },
+}
+
+/// Old id to new id, for the types deduplication was given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdMap {
+    start: u32,
+    new: Vec<u32>,
+}
+
+impl IdMap {
+    /// The new id of `old`: void and base ids map to themselves; each own type to the
+    /// id of the canonical type that represents it (a base id when a base type does).
+    /// `None` for ids past the input's types.
+    pub fn get(&self, old: TypeId) -> Option<TypeId> {
+        if old.0 < self.start {
+            return Some(old);
+        }
+        self.new
+            .get((old.0 - self.start) as usize)
+            .map(|&n| TypeId(n))
+    }
+
+    /// The first own id of the input (1 for base BTF).
+    pub fn start_id(&self) -> TypeId {
+        TypeId(self.start)
+    }
+
+    /// `(old, new)` for every own input type, in old-id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (TypeId, TypeId)> + '_ {
+        let s = self.start;
+        self.new
+            .iter()
+            .enumerate()
+            .map(move |(i, &n)| (TypeId(s + i as u32), TypeId(n)))
+    }
+}
+
+/// The result of [`dedup`] and [`merge`].
+#[derive(Debug, Clone)]
+pub struct Deduped {
+    /// The deduplicated BTF, serialized (for split input: the new split's own types and
+    /// strings, over the same base).
+    pub bytes: Vec<u8>,
+    /// Where each input type went.
+    pub id_map: IdMap,
+}
+
+/// Records of void (three zero words) and of every type below the own types, as words.
+struct Records {
+    w: Vec<u32>,
+    offs: Vec<u32>,
+}
+
+impl Records {
+    fn new(capacity_words: usize) -> Records {
+        let mut w = Vec::with_capacity(capacity_words + 3);
+        w.extend_from_slice(&[0, 0, 0]);
+        Records { w, offs: vec![0] }
+    }
+
+    /// Appends the types of `btf`: its base chain's, then its own.
+    fn push_btf(&mut self, btf: &Btf<'_>) -> Result<(), DedupError> {
+        if let Some(b) = btf.base() {
+            self.push_btf(b)?;
+        }
+        own_records(self, btf)
+    }
+
+    /// Appends the types of a builder's base chain and, when `own`, its own types.
+    fn push_builder(&mut self, b: &Builder<'_>, own: bool) -> Result<(), DedupError> {
+        match b.base_ref() {
+            Some(BaseRef::Parsed(p)) => self.push_btf(p)?,
+            Some(BaseRef::Built(bb)) => self.push_builder(bb, true)?,
+            None => {}
+        }
+        if own {
+            let (words, starts) = b.type_words();
+            let at = self.w.len() as u32;
+            self.offs.extend(starts.iter().map(|&s| at + s));
+            self.w.extend_from_slice(words);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> (Vec<u32>, Vec<u32>) {
+        self.offs.push(self.w.len() as u32);
+        (self.w, self.offs)
+    }
+}
+
+/// Deduplicates parsed BTF, as libbpf's `btf__dedup` does on BTF it parsed: strings
+/// first, then types. Split BTF is deduplicated against its base, which stays as it is;
+/// the output is the new split (own types and strings), over the same base, in the
+/// input's byte order (with a layout section when the input has one).
+///
+/// ```
+/// use btfkit::{dedup::dedup, write::Builder, Btf, Endian, TypeId};
+///
+/// // Two copies of `struct list { struct list *next; }`.
+/// let mut b = Builder::new();
+/// for _ in 0..2 {
+///     let s = b.add_struct("list", 8);
+///     let p = b.add_ptr(s);
+///     b.add_member("next", p, 0, 0);
+/// }
+/// let bytes = b.to_bytes(Endian::Little);
+/// let btf = Btf::parse(&bytes)?;
+/// let out = dedup(&btf)?;
+/// let deduped = Btf::parse(&out.bytes)?;
+/// assert_eq!(deduped.type_count(), 2);
+/// assert_eq!(out.id_map.get(TypeId(3)), Some(TypeId(1)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dedup(btf: &Btf<'_>) -> Result<Deduped, DedupError> {
+    let mut rec = Records::new(btf.type_section().len() / 4);
+    if let Some(b) = btf.base() {
+        rec.push_btf(b)?;
+    }
+    let start = rec.offs.len() as u32;
+    own_records(&mut rec, btf)?;
+    let strings = dedup_strings(btf, &mut rec, start);
+    let (w, offs) = rec.finish();
+    let c = core::Core::new(w, offs, start)?.run()?;
+    let id_map = IdMap {
+        start,
+        new: c.own_map,
+    };
+    let out = Builder::from_type_words(
+        btf.base(),
+        btf.header().has_layout(),
+        c.words,
+        c.starts,
+        strings,
+    );
+    Ok(Deduped {
+        bytes: out.to_bytes(btf.endian()),
+        id_map,
+    })
+}
+
+/// Appends only the own types of `btf` (not its base chain).
+fn own_records(rec: &mut Records, btf: &Btf<'_>) -> Result<(), DedupError> {
+    let e = btf.endian();
+    for t in btf.types() {
+        let r = t.record();
+        if r.len() % 4 != 0 {
+            return Err(DedupError::BadRecord { id: t.id() });
+        }
+        rec.offs.push(rec.w.len() as u32);
+        rec.w.extend(r.chunks_exact(4).map(|c| e.u32(c, 0)));
+    }
+    Ok(())
+}
+
+/// libbpf's `btf_dedup_strings`: the own strings the own types use, in order of first
+/// use, those found in the base referred to by their base offset; offsets below the
+/// own strings are left alone. Skipped (strings kept as they are) when the own string
+/// section is empty, or holds only the empty string in base BTF: libbpf counts such BTF
+/// as built from scratch, its strings deduplicated already.
+fn dedup_strings(btf: &Btf<'_>, rec: &mut Records, start: u32) -> StringTable {
+    let own_len = btf.strings().len();
+    let split = btf.is_split();
+    if (split && own_len == 0) || (!split && own_len == 1) {
+        return if split {
+            StringTable::new_split()
+        } else {
+            StringTable::new_base()
+        };
+    }
+    let mut table = if split {
+        StringTable::new_split()
+    } else {
+        StringTable::new_base()
+    };
+    let start_off = btf.start_str_off().0;
+    // old offset -> new offset: the same names recur in many records
+    let mut seen: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+    for i in start as usize..rec.offs.len() {
+        let o = rec.offs[i] as usize;
+        let info = rec.w[o + 1];
+        let kind = Kind(crate::raw::info_kind(info));
+        for pos in
+            FieldLayout::of(kind, FieldKind::StrOffsets).positions(crate::raw::info_vlen(info))
+        {
+            let at = o + pos / 4;
+            let off = rec.w[at];
+            if off == 0 || off < start_off {
+                continue;
+            }
+            if let Some(&n) = seen.get(&off) {
+                rec.w[at] = n;
+                continue;
+            }
+            let s = btf.str_at(StrOffset(off)).unwrap_or(b"");
+            let new = match btf.base().and_then(|b| b.find_str(s)) {
+                Some(b) => b.0,
+                None => start_off + table.add(s),
+            };
+            seen.insert(off, new);
+            rec.w[at] = new;
+        }
+    }
+    table
+}
+
+/// Deduplicates the types of a builder in place, as libbpf's `btf__dedup` does on BTF
+/// it built with `btf__new_empty[_split]` and `btf__add_*` (pahole's encoder): the
+/// strings are kept as they are (they are unique already), the types are deduplicated
+/// against the base (which stays as it is) and compacted. Returns where each type went;
+/// serialize with [`Builder::to_bytes`].
+///
+/// ```
+/// use btfkit::{dedup::dedup_builder, write::Builder, Btf, Endian, TypeId};
+///
+/// // A base with `int`, and a split that adds `int` again and a pointer to it.
+/// let mut b = Builder::new();
+/// b.add_int("int", 4, btfkit::raw::INT_SIGNED);
+/// let base_bytes = b.to_bytes(Endian::Little);
+/// let base = Btf::parse(&base_bytes)?;
+///
+/// let mut split = Builder::new_split(&base);
+/// let int = split.add_int("int", 4, btfkit::raw::INT_SIGNED);
+/// split.add_ptr(int);
+/// let map = dedup_builder(&mut split)?;
+/// assert_eq!(map.get(TypeId(2)), Some(TypeId(1)), "the split's int is the base's");
+/// assert_eq!(split.type_count(), 1, "only the pointer is left");
+/// let bytes = split.to_bytes(Endian::Little);
+/// let out = Btf::parse_split(&bytes, &base)?;
+/// assert_eq!(out.type_by_id(TypeId(2)).unwrap().type_id(), TypeId(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn dedup_builder(b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
+    let mut rec = Records::new(b.type_words().0.len());
+    rec.push_builder(b, false)?;
+    let start = rec.offs.len() as u32;
+    let (words, starts) = b.type_words();
+    let at = rec.w.len() as u32;
+    rec.offs.extend(starts.iter().map(|&s| at + s));
+    rec.w.extend_from_slice(words);
+    let (w, offs) = rec.finish();
+    let c = core::Core::new(w, offs, start)?.run()?;
+    b.set_type_words(c.words, c.starts);
+    Ok(IdMap {
+        start,
+        new: c.own_map,
+    })
+}
+
+/// Appends every input to a new BTF (split over `base` when given) and deduplicates it,
+/// as libbpf's `btf__new_empty[_split]`, `btf__add_btf` of each input in order and
+/// `btf__dedup` do. Split inputs must be over `base` (the same parsed object). The output
+/// is in `base`'s byte order, or the first input's without a base (libbpf would use the
+/// host's).
+///
+/// ```
+/// use btfkit::{dedup::merge, write::Builder, Btf, Endian};
+///
+/// let mut a = Builder::new();
+/// let int = a.add_int("int", 4, btfkit::raw::INT_SIGNED);
+/// a.add_ptr(int);
+/// let bytes = a.to_bytes(Endian::Little);
+/// let one = Btf::parse(&bytes)?;
+/// let out = merge(None, &[&one, &one])?;
+/// assert_eq!(Btf::parse(&out.bytes)?.type_count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn merge<'a>(base: Option<&'a Btf<'a>>, inputs: &[&Btf<'_>]) -> Result<Deduped, DedupError> {
+    let mut b = match base {
+        Some(base) => Builder::new_split(base),
+        None => Builder::new(),
+    };
+    for (index, input) in inputs.iter().enumerate() {
+        if let Some(ib) = input.base() {
+            if !base.is_some_and(|b| std::ptr::eq(b.data(), ib.data())) {
+                return Err(DedupError::InputOverAnotherBase { index });
+            }
+        }
+        b.add_btf(input)
+            .map_err(|source| DedupError::Append { index, source })?;
+    }
+    let id_map = dedup_builder(&mut b)?;
+    let endian = match (base, inputs.first()) {
+        (Some(base), _) => base.endian(),
+        (None, Some(first)) => first.endian(),
+        (None, None) => Endian::Little,
+    };
+    Ok(Deduped {
+        bytes: b.to_bytes(endian),
+        id_map,
+    })
+}
