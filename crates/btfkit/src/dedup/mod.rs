@@ -209,16 +209,16 @@ impl Records {
 /// // Two copies of `struct list { struct list *next; }`.
 /// let mut b = Builder::new();
 /// for _ in 0..2 {
-///     let s = b.add_struct("list", 8);
-///     let p = b.add_ptr(s);
-///     b.add_member("next", p, 0, 0);
+///     let ptr = b.add_ptr(TypeId(b.next_id().0 + 1));
+///     b.add_struct("list", 8);
+///     b.add_member("next", ptr, 0, 0);
 /// }
 /// let bytes = b.to_bytes(Endian::Little);
 /// let btf = Btf::parse(&bytes)?;
 /// let out = dedup(&btf)?;
 /// let deduped = Btf::parse(&out.bytes)?;
 /// assert_eq!(deduped.type_count(), 2);
-/// assert_eq!(out.id_map.get(TypeId(3)), Some(TypeId(1)));
+/// assert_eq!(out.id_map.get(TypeId(4)), Some(TypeId(2)), "the second list is the first");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn dedup(btf: &Btf<'_>) -> Result<Deduped, DedupError> {
