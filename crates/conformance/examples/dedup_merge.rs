@@ -63,6 +63,26 @@ fn main() {
             eprintln!("btfkit: parse+add {:?}, dedup {:?}", t1 - t0, t2 - t1);
             out
         }
+        // Each module deduplicated alone (parsed, strings too), as a timing aid.
+        "btfkit-each" => {
+            let base = btfkit::Btf::parse(&base_bytes).expect("btfkit parses vmlinux");
+            let mut n = 0;
+            for m in &mods {
+                let split = btfkit::Btf::parse_split(m, &base).expect("btfkit parses module");
+                n += btfkit::dedup::dedup(&split).expect("dedup").bytes.len();
+            }
+            n.to_le_bytes().to_vec()
+        }
+        "libbpf-each" => {
+            let base = LibbpfBtf::parse_raw(&base_bytes).expect("libbpf parses vmlinux");
+            let mut n = 0;
+            for m in &mods {
+                let mut split = LibbpfBtf::parse_split(m, &base).expect("libbpf parses module");
+                split.dedup().expect("dedup");
+                n += split.raw_data().expect("raw").len();
+            }
+            n.to_le_bytes().to_vec()
+        }
         _ => {
             eprintln!("unknown implementation {which}");
             std::process::exit(2);

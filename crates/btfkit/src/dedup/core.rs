@@ -14,7 +14,6 @@
 
 use super::table::{CandTable, NIL};
 use super::DedupError;
-use crate::fields::{FieldKind, FieldLayout};
 use crate::id::TypeId;
 use crate::kind::Kind;
 use std::cell::Cell;
@@ -30,6 +29,12 @@ const IDENTICAL_DEPTH: u32 = 16;
 /// Steps of one `btf_dedup_identical_types` comparison before switching to a memoized
 /// evaluation (same answer, polynomial time on adversarial graphs).
 const IDENTICAL_BUDGET: u32 = 1 << 16;
+
+/// Candidate-table refinements for ENUM/ENUM64 (see `Core::prim_types`): every enum of
+/// a name, the forward declarations (no values) among them; full enums go by a hash of
+/// their record (`| 1 << 63`).
+const SUB_ENUM_ALL: u64 = 1;
+const SUB_ENUM_FWD: u64 = 2;
 
 const INT: u8 = Kind::INT.0;
 const PTR: u8 = Kind::PTR.0;
@@ -127,6 +132,34 @@ fn hash_fnproto(r: &[u32]) -> u64 {
     h
 }
 
+/// Calls `f` with the word position of every type-id field of a record with `info` and
+/// `len` words (libbpf's `BTF_FIELD_ITER_IDS`), in field order. `len` must be the length
+/// kind and vlen give.
+#[inline(always)]
+fn for_each_id_pos(info: u32, len: usize, mut f: impl FnMut(usize)) {
+    let step = |f: &mut dyn FnMut(usize), first: usize, by: usize| {
+        let mut p = first;
+        while p < len {
+            f(p);
+            p += by;
+        }
+    };
+    match kind_of(info) {
+        PTR | TYPEDEF | VOLATILE | CONST | RESTRICT | FUNC | VAR | DECL_TAG | TYPE_TAG => f(2),
+        ARRAY => {
+            f(3);
+            f(4);
+        }
+        STRUCT | UNION => step(&mut f, 4, 3),
+        FUNC_PROTO => {
+            f(2);
+            step(&mut f, 4, 2);
+        }
+        DATASEC => step(&mut f, 3, 3),
+        _ => {}
+    }
+}
+
 /// A record comparison.
 type RecEq = fn(&[u32], &[u32]) -> bool;
 
@@ -215,6 +248,9 @@ pub(super) struct Core {
     equiv_stack: Vec<(u32, u32)>,
     /// Set when a chain of canonical links loops (libbpf would not terminate).
     map_cycle: Cell<Option<u32>>,
+    /// Whether candidates may be told apart by [`Core::sig`]: no type the equivalence
+    /// walk can reach is one it cannot compare (VAR, DATASEC, DECL_TAG).
+    sig_sound: bool,
 }
 
 impl Core {
@@ -235,12 +271,19 @@ impl Core {
             table: CandTable::with_capacity(0),
             equiv_stack: Vec::new(),
             map_cycle: Cell::new(None),
+            sig_sound: false,
         };
-        core.check()?;
+        let mut core = core;
+        core.sig_sound = core.check()?;
         Ok(core)
     }
 
-    fn check(&self) -> Result<(), DedupError> {
+    /// Checks the records; returns whether no walked edge reaches a VAR, DATASEC or
+    /// DECL_TAG (see `sig_sound`).
+    fn check(&self) -> Result<bool, DedupError> {
+        // Kinds by id, for the edge check below (one byte per type, cache-friendly).
+        let mut kinds = Vec::with_capacity(self.n as usize);
+        kinds.push(0u8);
         for id in 1..self.n {
             let (o, end) = (
                 self.offs[id as usize] as usize,
@@ -257,27 +300,65 @@ impl Core {
                     kind,
                 });
             };
-            if !kind.is_known() {
-                return Err(DedupError::UnknownKind {
-                    id: TypeId(id),
-                    kind,
-                });
-            }
             let vlen = if esz == 0 { 0 } else { vlen_of(info) };
             if end - o != 3 + isz / 4 + vlen * esz / 4 {
                 return Err(DedupError::BadRecord { id: TypeId(id) });
             }
-            for pos in FieldLayout::of(kind, FieldKind::TypeIds).positions(vlen as u32) {
-                let target = self.w[o + pos / 4];
-                if target >= self.n {
-                    return Err(DedupError::TypeIdOutOfRange {
-                        id: TypeId(id),
-                        target: TypeId(target),
-                    });
+            kinds.push(kind.0);
+        }
+        let mut sound = true;
+        for id in 1..self.n {
+            let r = self.rec(id);
+            let walked = !matches!(kind_of(r[1]), VAR | DATASEC | DECL_TAG);
+            let mut bad = None;
+            for_each_id_pos(r[1], r.len(), |pos| {
+                let target = r[pos];
+                match kinds.get(target as usize) {
+                    None => bad = Some(target),
+                    Some(&(VAR | DATASEC | DECL_TAG)) if walked => sound = false,
+                    Some(_) => {}
                 }
+            });
+            if let Some(target) = bad {
+                return Err(DedupError::TypeIdOutOfRange {
+                    id: TypeId(id),
+                    target: TypeId(target),
+                });
             }
         }
-        Ok(())
+        Ok(sound)
+    }
+
+    /// A refinement of the candidate-table key of a STRUCT, UNION or TYPEDEF: a hash of
+    /// the names of the types its members (or the typedef) refer to; 0 for other kinds
+    /// or when not sound.
+    ///
+    /// Why it is exact: every pair of types `btf_dedup_is_equiv` accepts has equal name
+    /// offsets (a pair is accepted when both resolve to the same canonical type, and
+    /// canonical links only ever join types of equal names; when the hypothetical map
+    /// pairs them, which needs equal names; when `btf_dedup_identical_types` finds them
+    /// identical, which compares names; or after the explicit name check). Accepting a
+    /// STRUCT/UNION pair means accepting each pair of member types, a TYPEDEF pair its
+    /// pair of referenced types; so candidates whose signatures differ are rejected by
+    /// libbpf too. A rejected candidate leaves no trace (its hypothetical map is
+    /// cleared before the next), so skipping it changes nothing, unless its walk would
+    /// have failed with an error instead: `sig_sound` rules that out.
+    fn sig(&self, id: u32) -> u64 {
+        if !self.sig_sound {
+            return 0;
+        }
+        let r = self.rec(id);
+        let name = |t: u32| self.w[self.o(t)] as u64;
+        let h = match kind_of(r[1]) {
+            STRUCT | UNION => r[3..]
+                .chunks_exact(3)
+                .fold(0x243f_6a88_85a3_08d3u64, |h, m| {
+                    (h ^ name(m[1])).wrapping_mul(0x0000_0100_0000_01b3)
+                }),
+            TYPEDEF => name(r[2]).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            _ => return 0,
+        };
+        h | 1 << 63
     }
 
     #[inline(always)]
@@ -399,7 +480,14 @@ impl Core {
                     })
                 }
             };
-            self.table.add(h, id);
+            if matches!(kind_of(r[1]), ENUM | ENUM64) {
+                let class = Self::enum_class(r);
+                self.table.add(h, SUB_ENUM_ALL, id);
+                self.table.add_also(h, class, id);
+                continue;
+            }
+            let sub = self.sig(id);
+            self.table.add(h, sub, id);
         }
         Ok(())
     }
@@ -416,7 +504,7 @@ impl Core {
                 | FUNC_PROTO | VAR | DATASEC | DECL_TAG | TYPE_TAG => continue,
                 INT => {
                     h = hash_int_tag(self.rec(id));
-                    let mut node = self.table.first(h);
+                    let mut node = self.table.first(h, 0);
                     while node != NIL {
                         let (cand, next) = self.table.next(node);
                         if equal_int_tag(self.rec(id), self.rec(cand)) {
@@ -428,29 +516,18 @@ impl Core {
                 }
                 ENUM | ENUM64 => {
                     h = hash_enum(self.rec(id));
-                    let mut node = self.table.first(h);
-                    while node != NIL {
-                        let (cand, next) = self.table.next(node);
-                        let (t, c) = (self.rec(id), self.rec(cand));
-                        if equal_common(t, c) && equal_whole(t, c) {
-                            new_id = cand;
-                            break;
-                        }
-                        if compat_enum(t, c) {
-                            if vlen_of(t[1]) == 0 {
-                                // resolve fwd to full enum
-                                new_id = cand;
-                                break;
-                            }
-                            // resolve canonical enum fwd to full enum
-                            self.map[cand as usize] = id;
-                        }
-                        node = next;
+                    new_id = self.prim_enum(id, h);
+                    self.map[id as usize] = new_id;
+                    if new_id == id {
+                        let class = Self::enum_class(self.rec(id));
+                        self.table.add(h, SUB_ENUM_ALL, id);
+                        self.table.add_also(h, class, id);
                     }
+                    continue;
                 }
                 FWD | FLOAT => {
                     h = hash_common(self.rec(id));
-                    let mut node = self.table.first(h);
+                    let mut node = self.table.first(h, 0);
                     while node != NIL {
                         let (cand, next) = self.table.next(node);
                         if equal_common(self.rec(id), self.rec(cand)) {
@@ -469,10 +546,69 @@ impl Core {
             }
             self.map[id as usize] = new_id;
             if new_id == id {
-                self.table.add(h, id);
+                self.table.add(h, 0, id);
             }
         }
         Ok(())
+    }
+
+    /// The refined chain an ENUM/ENUM64 goes on besides `SUB_ENUM_ALL`.
+    fn enum_class(r: &[u32]) -> u64 {
+        if vlen_of(r[1]) == 0 {
+            return SUB_ENUM_FWD;
+        }
+        let h = r.iter().fold(0x243f_6a88_85a3_08d3u64, |h, &w| {
+            (h ^ w as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        h | 1 << 63
+    }
+
+    /// The ENUM/ENUM64 case of `btf_dedup_prim_type`. libbpf walks every enum of the
+    /// name (the hash is the name) until one is equal; a forward declaration (no values)
+    /// takes the first enum of its name, a full enum the first equal one, and points
+    /// every forward declaration it passes on the way to itself. Walking all enums of a
+    /// name is quadratic when a name (or no name) recurs thousands of times, so the
+    /// chains are refined: all enums of the name in order, the forward declarations, and
+    /// full enums by record. Which forward declarations come before the first equal
+    /// enum in libbpf's chain follows from the order rule of [`CandTable::precedes`].
+    fn prim_enum(&mut self, id: u32, h: u64) -> u32 {
+        let t_fwd = vlen_of(self.info(id)) == 0;
+        if t_fwd {
+            // resolve fwd to full enum: the first enum of the name (equal or compatible)
+            let mut node = self.table.first(h, SUB_ENUM_ALL);
+            while node != NIL {
+                let (cand, next) = self.table.next(node);
+                let (t, c) = (self.rec(id), self.rec(cand));
+                if (equal_common(t, c) && equal_whole(t, c)) || compat_enum(t, c) {
+                    return cand;
+                }
+                node = next;
+            }
+            return id;
+        }
+        let class = Self::enum_class(self.rec(id));
+        let mut equal = None;
+        let mut node = self.table.first(h, class);
+        while node != NIL {
+            let (cand, next) = self.table.next(node);
+            let (t, c) = (self.rec(id), self.rec(cand));
+            if equal_common(t, c) && equal_whole(t, c) {
+                equal = Some((node, cand));
+                break;
+            }
+            node = next;
+        }
+        // resolve canonical enum fwds met before the equal enum to this full enum
+        let mut node = self.table.first(h, SUB_ENUM_FWD);
+        while node != NIL {
+            let (cand, next) = self.table.next(node);
+            let before = equal.is_none_or(|(e, _)| self.table.precedes(node, e));
+            if before && compat_enum(self.rec(id), self.rec(cand)) {
+                self.map[cand as usize] = id;
+            }
+            node = next;
+        }
+        equal.map_or(id, |(_, cand)| cand)
     }
 
     /// `btf_dedup_struct_types`: STRUCT, UNION and TYPEDEF against every candidate of
@@ -491,8 +627,9 @@ impl Core {
             } else {
                 hash_struct(self.rec(id))
             };
+            let sub = self.sig(id);
             let mut new_id = id;
-            let mut node = self.table.first(h);
+            let mut node = self.table.first(h, sub);
             while node != NIL {
                 let (cand, next) = self.table.next(node);
                 node = next;
@@ -519,7 +656,7 @@ impl Core {
             }
             self.map[id as usize] = new_id;
             if new_id == id {
-                self.table.add(h, id);
+                self.table.add(h, sub, id);
             }
             self.check_cycle()?;
         }
@@ -845,29 +982,35 @@ impl Core {
     /// `btf_dedup_resolve_fwds`: an own FWD still canonical for itself maps to the one
     /// canonical STRUCT/UNION (base or own) of its name and kind, if there is exactly one.
     fn resolve_fwds(&mut self) {
-        let any =
-            (self.start..self.n).any(|id| self.kind(id) == FWD && self.map[id as usize] == id);
-        if !any {
+        // Only the names of the FWDs still canonical for themselves are looked up, so
+        // only those are collected: name offset -> canonical STRUCT/UNION id, 0 when the
+        // name is not unique.
+        let mut names: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+        for id in self.start..self.n {
+            let r = self.rec(id);
+            if kind_of(r[1]) == FWD && self.map[id as usize] == id {
+                names.insert(r[0], NIL);
+            }
+        }
+        if names.is_empty() {
             return;
         }
-        // name offset -> canonical STRUCT/UNION id, 0 when the name is not unique
-        let mut names: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
         for id in 1..self.n {
             let r = self.rec(id);
             if !matches!(kind_of(r[1]), STRUCT | UNION) || self.map[id as usize] != id {
                 continue;
             }
-            names.entry(r[0]).and_modify(|v| *v = 0).or_insert(id);
+            if let Some(v) = names.get_mut(&r[0]) {
+                *v = if *v == NIL { id } else { 0 };
+            }
         }
         for id in self.start..self.n {
             let r = self.rec(id);
             if kind_of(r[1]) != FWD || self.map[id as usize] != id {
                 continue;
             }
-            let Some(&cand) = names.get(&r[0]) else {
-                continue;
-            };
-            if cand == 0 {
+            let cand = names.get(&r[0]).copied().unwrap_or(NIL);
+            if cand == NIL || cand == 0 {
                 continue;
             }
             let ck = self.kind(cand);
@@ -978,7 +1121,7 @@ impl Core {
             _ => (hash_common(r), equal_common),
         };
         let mut new_id = id;
-        let mut node = self.table.first(h);
+        let mut node = self.table.first(h, 0);
         while node != NIL {
             let (cand, next) = self.table.next(node);
             let c = self.rec(cand);
@@ -992,7 +1135,7 @@ impl Core {
         }
         self.map[id as usize] = new_id;
         if new_id == id {
-            self.table.add(h, id);
+            self.table.add(h, 0, id);
         }
         new_id
     }
@@ -1020,19 +1163,23 @@ impl Core {
             starts.push(words.len() as u32);
             words.extend_from_slice(self.rec(id));
         }
-        for &s in &starts {
-            let s = s as usize;
-            let info = words[s + 1];
-            let kind = Kind(kind_of(info));
-            for pos in FieldLayout::of(kind, FieldKind::TypeIds).positions(vlen_of(info) as u32) {
-                let at = s + pos / 4;
-                let new = new_ids[self.resolve(words[at]) as usize];
+        for i in 0..starts.len() {
+            let (s, e) = (
+                starts[i] as usize,
+                starts.get(i + 1).map_or(words.len(), |&e| e as usize),
+            );
+            let r = &mut words[s..e];
+            let mut bad = None;
+            for_each_id_pos(r[1], r.len(), |pos| {
+                let old = r[pos];
+                let new = new_ids[self.resolve(old) as usize];
                 if new > MAX_NR_TYPES {
-                    return Err(DedupError::Unmapped {
-                        id: TypeId(words[at]),
-                    });
+                    bad = Some(old);
                 }
-                words[at] = new;
+                r[pos] = new;
+            });
+            if let Some(old) = bad {
+                return Err(DedupError::Unmapped { id: TypeId(old) });
             }
         }
         self.check_cycle()?;

@@ -20,6 +20,8 @@ pub(super) const NIL: u32 = u32::MAX;
 #[derive(Clone, Copy)]
 struct Slot {
     key: u64,
+    /// A refinement of the key (see [`CandTable::add`]).
+    sub: u64,
     head: u32,
     /// The grow parity the chain is ordered for.
     parity: bool,
@@ -29,12 +31,15 @@ struct Slot {
 struct Node {
     id: u32,
     next: u32,
+    /// Grows so far when the entry was added.
+    epoch: u32,
 }
 
-/// Spreads a 64-bit key over all bits (folded multiply), for the index of chains.
+/// Spreads a key and its refinement over all bits (folded multiply), for the index of
+/// chains.
 #[inline]
-fn mix(key: u64) -> u64 {
-    let p = (key as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+fn mix(key: u64, sub: u64) -> u64 {
+    let p = ((key ^ sub.rotate_left(29)) as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (p as u64) ^ ((p >> 64) as u64)
 }
 
@@ -46,8 +51,8 @@ pub(super) struct CandTable {
     size: usize,
     cap: usize,
     cap_bits: u32,
-    /// Parity of the number of grows so far.
-    parity: bool,
+    /// Number of grows so far.
+    epoch: u32,
 }
 
 impl CandTable {
@@ -60,7 +65,7 @@ impl CandTable {
             size: 0,
             cap: 0,
             cap_bits: 0,
-            parity: false,
+            epoch: 0,
         }
     }
 
@@ -76,18 +81,29 @@ impl CandTable {
         prev
     }
 
-    /// `hashmap__append(dedup_table, key, id)`.
-    pub(super) fn add(&mut self, key: u64, id: u32) {
+    /// `hashmap__append(dedup_table, key, id)`. `sub` refines the key: a lookup with
+    /// `(key, sub)` sees exactly the entries of libbpf's chain for `key` that were added
+    /// with the same `sub`, in libbpf's relative order (reversing a chain reverses every
+    /// part of it). The caller uses it to leave out candidates that provably cannot
+    /// match. Returns the new node.
+    pub(super) fn add(&mut self, key: u64, sub: u64, id: u32) -> u32 {
         // hashmap_needs_to_grow / hashmap_grow, before the insert.
         if self.cap == 0 || (self.size + 1) * 4 / 3 > self.cap {
             self.cap_bits = (self.cap_bits + 1).max(2);
             self.cap = 1usize << self.cap_bits.min(usize::BITS - 1);
-            self.parity = !self.parity;
+            self.epoch += 1;
         }
+        self.size += 1;
+        self.add_also(key, sub, id)
+    }
+
+    /// Puts the entry just added with [`Self::add`] on one more refined chain too
+    /// (`(key, sub)`), as the same libbpf entry.
+    pub(super) fn add_also(&mut self, key: u64, sub: u64, id: u32) -> u32 {
         let node = self.nodes.len() as u32;
-        let h = mix(key);
-        let parity = self.parity;
-        match self.slots.find_mut(h, |s| s.key == key) {
+        let h = mix(key, sub);
+        let (parity, epoch) = (self.epoch & 1 != 0, self.epoch);
+        match self.slots.find_mut(h, |s| s.key == key && s.sub == sub) {
             Some(slot) => {
                 if slot.parity != parity {
                     slot.head = Self::reverse(&mut self.nodes, slot.head);
@@ -96,31 +112,49 @@ impl CandTable {
                 self.nodes.push(Node {
                     id,
                     next: slot.head,
+                    epoch,
                 });
                 slot.head = node;
             }
             None => {
-                self.nodes.push(Node { id, next: NIL });
+                self.nodes.push(Node {
+                    id,
+                    next: NIL,
+                    epoch,
+                });
                 self.slots.insert_unique(
                     h,
                     Slot {
                         key,
+                        sub,
                         head: node,
                         parity,
                     },
-                    |s| mix(s.key),
+                    |s| mix(s.key, s.sub),
                 );
             }
         }
-        self.size += 1;
+        node
     }
 
-    /// The first candidate node for `key` in libbpf's order (`NIL` when there is none);
-    /// walk on with [`Self::next`].
+    /// Whether the entry at node `a` comes before the entry at node `b` in libbpf's
+    /// chain of their (common) key. Right after an append the new entry is first, and
+    /// every grow since reverses the two.
+    pub(super) fn precedes(&self, a: u32, b: u32) -> bool {
+        let newer = a.max(b);
+        let newer_first = (self.epoch - self.nodes[newer as usize].epoch) % 2 == 0;
+        newer_first == (newer == a)
+    }
+
+    /// The first candidate node for `(key, sub)` in libbpf's order (`NIL` when there is
+    /// none); walk on with [`Self::next`].
     #[inline]
-    pub(super) fn first(&mut self, key: u64) -> u32 {
-        let parity = self.parity;
-        match self.slots.find_mut(mix(key), |s| s.key == key) {
+    pub(super) fn first(&mut self, key: u64, sub: u64) -> u32 {
+        let parity = self.epoch & 1 != 0;
+        match self
+            .slots
+            .find_mut(mix(key, sub), |s| s.key == key && s.sub == sub)
+        {
             Some(slot) => {
                 if slot.parity != parity {
                     slot.head = Self::reverse(&mut self.nodes, slot.head);
@@ -189,7 +223,7 @@ mod tests {
 
     fn ids(t: &mut CandTable, key: u64) -> Vec<u32> {
         let mut v = vec![];
-        let mut n = t.first(key);
+        let mut n = t.first(key, 0);
         while n != NIL {
             let (id, next) = t.next(n);
             v.push(id);
@@ -212,7 +246,7 @@ mod tests {
             x ^= x >> 7;
             x ^= x << 17;
             let key = x % 37;
-            t.add(key, id);
+            t.add(key, 0, id);
             m.add(key, id);
             if id % 97 == 0 {
                 for k in 0..37 {
@@ -222,6 +256,36 @@ mod tests {
         }
         for k in 0..40 {
             assert_eq!(ids(&mut t, k), m.ids(k));
+        }
+    }
+
+    #[test]
+    fn precedes_matches_chain_order() {
+        let mut t = CandTable::with_capacity(0);
+        let mut nodes = Vec::new();
+        for id in 0..500u32 {
+            // key 7 on chain (7, 0); every third also on (7, 1)
+            let n = t.add(7, 0, id);
+            nodes.push(n);
+            if id % 3 == 0 {
+                t.add_also(7, 1, id);
+            }
+            t.add(id as u64 + 100, 0, id);
+            if id % 50 == 49 {
+                let order = ids(&mut t, 7);
+                let pos = |x: u32| order.iter().position(|&v| v == x).unwrap();
+                for a in (0..=id).step_by(7) {
+                    for b in (0..=id).step_by(11) {
+                        if a != b {
+                            assert_eq!(
+                                t.precedes(nodes[a as usize], nodes[b as usize]),
+                                pos(a) < pos(b),
+                                "{a} vs {b} after {id}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -1,0 +1,136 @@
+//! Dedup side by side with libbpf on the same bytes, one core:
+//!
+//! - `merge_all`: the whole-kernel merge, what `btfkit dedup --base vmlinux.btf
+//!   modules/*.btf` does: parse vmlinux and all 2,796 corpus modules, append every module
+//!   to an empty split BTF over vmlinux (libbpf: `btf__new_empty_split`, `btf__add_btf`),
+//!   deduplicate (`btf__dedup`) and serialize (`btf__raw_data`).
+//! - `dedup_only`: the deduplication step of the same merge alone (the appended BTF is
+//!   prepared outside the timing).
+//! - `module`: one large module (amdgpu) parsed and deduplicated against vmlinux, as a
+//!   producer deduplicates one module's BTF.
+//!
+//! Run by hand: `cargo bench -p conformance --bench dedup`. Ratio: median of a `libbpf`
+//! row over the matching `btfkit` row. Peak memory of the merge, each implementation in
+//! its own process: `cargo run --release -p conformance --example dedup_merge`.
+
+use btfkit::read::Btf;
+use btfkit::write::Builder;
+use conformance::libbpf::LibbpfBtf;
+use divan::{black_box, Bencher};
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+fn main() {
+    divan::main();
+}
+
+fn corpus() -> PathBuf {
+    std::env::var_os(conformance::corpus::CORPUS_ENV)
+        .map_or_else(|| PathBuf::from("/work/shared/corpus"), PathBuf::from)
+}
+
+static V61: LazyLock<Vec<u8>> =
+    LazyLock::new(|| std::fs::read(conformance::corpus::vmlinux61(&corpus())).expect("vmlinux"));
+
+static MODULES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+    conformance::corpus::modules61(&corpus())
+        .iter()
+        .map(|p| std::fs::read(p).expect("module"))
+        .collect()
+});
+
+static AMDGPU: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    std::fs::read(conformance::corpus::linux61(&corpus()).join("modules/amdgpu.btf"))
+        .expect("amdgpu")
+});
+
+mod merge_all {
+    use super::*;
+
+    #[divan::bench(sample_count = 10)]
+    fn btfkit() -> usize {
+        let base = Btf::parse(black_box(&V61)).expect("vmlinux");
+        let splits: Vec<Btf<'_>> = MODULES
+            .iter()
+            .map(|m| Btf::parse_split(m, &base).expect("module"))
+            .collect();
+        let refs: Vec<&Btf<'_>> = splits.iter().collect();
+        btfkit::dedup::merge(Some(&base), &refs)
+            .expect("dedup")
+            .bytes
+            .len()
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn libbpf() -> usize {
+        let base = LibbpfBtf::parse_raw(black_box(&V61)).expect("vmlinux");
+        let mut out = LibbpfBtf::new_empty_split(&base).expect("new");
+        for m in MODULES.iter() {
+            let split = LibbpfBtf::parse_split(m, &base).expect("module");
+            out.add_btf(&split).expect("add");
+        }
+        out.dedup().expect("dedup");
+        out.raw_data().expect("raw").len()
+    }
+}
+
+mod dedup_only {
+    use super::*;
+
+    static BASE: LazyLock<Btf<'static>> = LazyLock::new(|| Btf::parse(&V61).expect("vmlinux"));
+
+    fn appended() -> Builder<'static> {
+        let mut b = Builder::new_split(&BASE);
+        for m in MODULES.iter() {
+            let split = Btf::parse_split(m, &BASE).expect("module");
+            b.add_btf(&split).expect("add");
+        }
+        b
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn btfkit(bencher: Bencher) {
+        bencher
+            .with_inputs(appended)
+            .bench_local_refs(|b| btfkit::dedup::dedup_builder(b).expect("dedup"));
+    }
+
+    #[divan::bench(sample_count = 10)]
+    fn libbpf(bencher: Bencher) {
+        let base = LibbpfBtf::parse_raw(&V61).expect("vmlinux");
+        bencher
+            .with_inputs(|| {
+                let mut out = LibbpfBtf::new_empty_split(&base).expect("new");
+                for m in MODULES.iter() {
+                    let split = LibbpfBtf::parse_split(m, &base).expect("module");
+                    out.add_btf(&split).expect("add");
+                }
+                out.make_modifiable().expect("modifiable");
+                out
+            })
+            .bench_local_refs(|lb| lb.dedup().expect("dedup"));
+    }
+}
+
+mod module {
+    use super::*;
+
+    #[divan::bench(sample_count = 20)]
+    fn btfkit(bencher: Bencher) {
+        let base = Btf::parse(&V61).expect("vmlinux");
+        bencher.bench_local(|| {
+            let split = Btf::parse_split(black_box(&AMDGPU), &base).expect("module");
+            btfkit::dedup::dedup(&split).expect("dedup").bytes.len()
+        });
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn libbpf(bencher: Bencher) {
+        let base = LibbpfBtf::parse_raw(&V61).expect("vmlinux");
+        bencher.bench_local(|| {
+            let mut split = LibbpfBtf::parse_split(black_box(&AMDGPU), &base).expect("module");
+            split.dedup().expect("dedup");
+            split.raw_data().expect("raw").len()
+        });
+    }
+}
