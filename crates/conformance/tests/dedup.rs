@@ -10,7 +10,7 @@
 //! With `BTFKIT_CORPUS` the corpus is used (all 2,796 modules); without it the committed
 //! `testdata/` (the 6.1 vmlinux and five modules).
 
-use btfkit::dedup::{dedup, merge};
+use btfkit::dedup::{dedup, merge, DedupBase};
 use btfkit::{Btf, Endian};
 use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
@@ -74,23 +74,35 @@ fn data() -> Data {
 
 /// Base BTF parsed by both, per thread (libbpf objects are not `Send`).
 struct Bases<'a> {
-    ours: Btf<'a>,
+    ours: &'a Btf<'a>,
     lb: LibbpfBtf,
 }
 
 impl<'a> Bases<'a> {
     fn new(vmlinux: &'a [u8]) -> Bases<'a> {
+        let ours = Box::leak(Box::new(
+            Btf::parse(vmlinux).expect("btfkit parses vmlinux"),
+        ));
         Bases {
-            ours: Btf::parse(vmlinux).expect("btfkit parses vmlinux"),
+            ours,
             lb: LibbpfBtf::parse_raw(vmlinux).expect("libbpf parses vmlinux"),
         }
     }
 }
 
-/// `dedup` of parsed split BTF vs libbpf's `btf__new_split` + `btf__dedup`.
-fn parsed_split_same(bases: &Bases<'_>, module: &[u8]) -> Result<(), String> {
-    let split = Btf::parse_split(module, &bases.ours).map_err(|e| e.to_string())?;
-    let ours = dedup(&split).map_err(|e| format!("btfkit: {e}"))?;
+/// `dedup` of parsed split BTF vs libbpf's `btf__new_split` + `btf__dedup`; with a
+/// prepared base (`DedupBase::dedup`) when given, which must give the same bytes.
+fn parsed_split_same(
+    bases: &Bases<'_>,
+    prepared: Option<&DedupBase<'_>>,
+    module: &[u8],
+) -> Result<(), String> {
+    let split = Btf::parse_split(module, bases.ours).map_err(|e| e.to_string())?;
+    let ours = match prepared {
+        Some(p) => p.dedup(&split),
+        None => dedup(&split),
+    }
+    .map_err(|e| format!("btfkit: {e}"))?;
     let mut lb = LibbpfBtf::parse_split(module, &bases.lb).map_err(|e| e.to_string())?;
     lb.dedup().map_err(|e| format!("libbpf: {e}"))?;
     same(&ours.bytes, &lb.raw_data().map_err(|e| e.to_string())?)
@@ -101,10 +113,10 @@ fn parsed_split_same(bases: &Bases<'_>, module: &[u8]) -> Result<(), String> {
 fn merged_same(bases: &Bases<'_>, modules: &[&[u8]]) -> Result<(), String> {
     let splits: Vec<Btf<'_>> = modules
         .iter()
-        .map(|m| Btf::parse_split(m, &bases.ours).map_err(|e| e.to_string()))
+        .map(|m| Btf::parse_split(m, bases.ours).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()?;
     let refs: Vec<&Btf<'_>> = splits.iter().collect();
-    let ours = merge(Some(&bases.ours), &refs).map_err(|e| format!("btfkit: {e}"))?;
+    let ours = merge(Some(bases.ours), &refs).map_err(|e| format!("btfkit: {e}"))?;
     let lb_splits: Vec<LibbpfBtf> = modules
         .iter()
         .map(|m| LibbpfBtf::parse_split(m, &bases.lb).map_err(|e| e.to_string()))
@@ -162,20 +174,55 @@ fn run_all<T: Sync>(
     items.len()
 }
 
+/// Every module alone, parsed, against a base prepared once per worker
+/// (`DedupBase`); every tenth (and every one without the corpus) also with the plain
+/// `dedup`, which must give the same bytes.
+fn modules_parsed_like_libbpf(what: &str, vmlinux: &[u8], modules: &[(String, Vec<u8>)]) {
+    let every = if modules.len() > 100 { 10 } else { 1 };
+    let indexed: Vec<(usize, &(String, Vec<u8>))> = modules.iter().enumerate().collect();
+    let failures: Vec<String> = indexed
+        .par_iter()
+        .map_init(
+            || {
+                let bases = Bases::new(vmlinux);
+                let prepared = DedupBase::new(bases.ours).expect("prepares the base");
+                (bases, prepared)
+            },
+            |(bases, prepared), (i, (name, m))| {
+                let mut r = parsed_split_same(bases, Some(prepared), m);
+                if r.is_ok() && i % every == 0 {
+                    r = parsed_split_same(bases, None, m);
+                }
+                r.err().map(|e| format!("{name}: {e}"))
+            },
+        )
+        .flatten()
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{what}: {} of {} differ:\n{}",
+        failures.len(),
+        modules.len(),
+        failures.join("\n")
+    );
+    eprintln!("{what}: {} byte-identical to libbpf", modules.len());
+}
+
 #[test]
 fn every_module_alone_like_libbpf() {
     let d = data();
-    run_all(
+    modules_parsed_like_libbpf(
         "modules alone, parsed (strings deduplicated)",
         &d.vmlinux,
         &d.modules,
-        |m| m.0.clone(),
-        |b, m| parsed_split_same(b, &m.1),
     );
+    // Appending covers every module in the group tests; alone, a sample.
+    let every = if d.modules.len() > 100 { 8 } else { 1 };
+    let sample: Vec<_> = d.modules.iter().step_by(every).collect();
     run_all(
         "modules alone, appended to an empty split (btfkit dedup --base)",
         &d.vmlinux,
-        &d.modules,
+        &sample,
         |m| m.0.clone(),
         |b, m| merged_same(b, &[&m.1]),
     );
@@ -268,13 +315,7 @@ fn big_endian_like_libbpf() {
         .map(|(n, m)| (n.clone(), big_endian(m, Some(&le_base))))
         .collect();
     assert_eq!(Btf::parse(&be_vmlinux).unwrap().endian(), Endian::Big);
-    run_all(
-        "big-endian modules alone, parsed",
-        &be_vmlinux,
-        &be_modules,
-        |m| m.0.clone(),
-        |b, m| parsed_split_same(b, &m.1),
-    );
+    modules_parsed_like_libbpf("big-endian modules alone, parsed", &be_vmlinux, &be_modules);
     let all: Vec<&[u8]> = be_modules.iter().map(|m| &m.1[..]).collect();
     let bases = Bases::new(&be_vmlinux);
     merged_same(&bases, &all).unwrap_or_else(|e| panic!("big-endian merge: {e}"));

@@ -12,7 +12,7 @@
 //! cycle of modifiers compared by `btf_dedup_identical_types`), this stops and reports
 //! an error or a mismatch instead.
 
-use super::table::{CandTable, NIL};
+use super::table::{CandTable, FrozenTable};
 use super::DedupError;
 use crate::id::TypeId;
 use crate::kind::Kind;
@@ -227,8 +227,172 @@ fn equal_typedef(a: &[u32], b: &[u32]) -> bool {
     a[0] == b[0] && a[1] == b[1]
 }
 
-/// The records of every type, base and own, as words, and the dedup state.
-pub(super) struct Core {
+/// Checks records `ids` (lengths match kind and vlen, kinds known) and appends their
+/// kinds to `kinds`.
+fn check_records(
+    w: &[u32],
+    offs: &[u32],
+    ids: std::ops::Range<u32>,
+    kinds: &mut Vec<u8>,
+) -> Result<(), DedupError> {
+    for id in ids {
+        let (o, end) = (offs[id as usize] as usize, offs[id as usize + 1] as usize);
+        if end < o + 3 || end > w.len() {
+            return Err(DedupError::BadRecord { id: TypeId(id) });
+        }
+        let info = w[o + 1];
+        let kind = Kind(kind_of(info));
+        let (Some(isz), Some(esz)) = (kind.info_size(), kind.elem_size()) else {
+            return Err(DedupError::UnknownKind {
+                id: TypeId(id),
+                kind,
+            });
+        };
+        let vlen = if esz == 0 { 0 } else { vlen_of(info) };
+        if end - o != 3 + isz / 4 + vlen * esz / 4 {
+            return Err(DedupError::BadRecord { id: TypeId(id) });
+        }
+        kinds.push(kind.0);
+    }
+    Ok(())
+}
+
+/// Checks that the type ids of records `ids` are in range (`kinds` has one entry per
+/// existing id); returns whether none of the edges the equivalence walk follows reaches
+/// a VAR, DATASEC or DECL_TAG (see `Core::sig`).
+fn check_edges(
+    w: &[u32],
+    offs: &[u32],
+    ids: std::ops::Range<u32>,
+    kinds: &[u8],
+) -> Result<bool, DedupError> {
+    let mut sound = true;
+    for id in ids {
+        let r = &w[offs[id as usize] as usize..offs[id as usize + 1] as usize];
+        let walked = !matches!(kind_of(r[1]), VAR | DATASEC | DECL_TAG);
+        let mut bad = None;
+        for_each_id_pos(r[1], r.len(), |pos| {
+            let target = r[pos];
+            match kinds.get(target as usize) {
+                None => bad = Some(target),
+                Some(&(VAR | DATASEC | DECL_TAG)) if walked => sound = false,
+                Some(_) => {}
+            }
+        });
+        if let Some(target) = bad {
+            return Err(DedupError::TypeIdOutOfRange {
+                id: TypeId(id),
+                target: TypeId(target),
+            });
+        }
+    }
+    Ok(sound)
+}
+
+/// The signature behind `Core::sig`, for the record of `id`.
+fn sig_of(w: &[u32], offs: &[u32], id: u32) -> u64 {
+    let r = &w[offs[id as usize] as usize..offs[id as usize + 1] as usize];
+    let name = |t: u32| w[offs[t as usize] as usize] as u64;
+    let h = match kind_of(r[1]) {
+        STRUCT | UNION => r[3..]
+            .chunks_exact(3)
+            .fold(0x243f_6a88_85a3_08d3u64, |h, m| {
+                (h ^ name(m[1])).wrapping_mul(0x0000_0100_0000_01b3)
+            }),
+        TYPEDEF => name(r[2]).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        _ => return 0,
+    };
+    h | 1 << 63
+}
+
+/// The refined chain an ENUM/ENUM64 goes on besides `SUB_ENUM_ALL`.
+fn enum_class(r: &[u32]) -> u64 {
+    if vlen_of(r[1]) == 0 {
+        return SUB_ENUM_FWD;
+    }
+    let h = r.iter().fold(0x243f_6a88_85a3_08d3u64, |h, &w| {
+        (h ^ w as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    h | 1 << 63
+}
+
+/// The base's part of every run, prepared once: its records (void first), their kinds,
+/// and its candidates (libbpf's `btf_dedup_prep`: every base type but VAR and DATASEC is
+/// canonical and a candidate), frozen.
+pub(super) struct Prepared {
+    w: Vec<u32>,
+    /// One entry per id below the own types, then the end.
+    offs: Vec<u32>,
+    kinds: Vec<u8>,
+    /// No walked edge of the base reaches a VAR, DATASEC or DECL_TAG.
+    sound: bool,
+    table: FrozenTable,
+}
+
+impl Prepared {
+    /// Takes void's and the base types' records (`offs`: one entry per id from 0, then
+    /// the end) and prepares them.
+    pub(super) fn new(w: Vec<u32>, offs: Vec<u32>) -> Result<Prepared, DedupError> {
+        let start = offs.len() as u32 - 1;
+        let mut kinds = Vec::with_capacity(start as usize);
+        kinds.push(0);
+        check_records(&w, &offs, 1..start, &mut kinds)?;
+        let sound = check_edges(&w, &offs, 1..start, &kinds)?;
+        let mut table = CandTable::new(None, start as usize + start as usize / 4);
+        for id in 1..start {
+            let r = &w[offs[id as usize] as usize..offs[id as usize + 1] as usize];
+            let h = match kind_of(r[1]) {
+                VAR | DATASEC => continue,
+                CONST | VOLATILE | RESTRICT | PTR | FWD | TYPEDEF | FUNC | FLOAT | TYPE_TAG => {
+                    hash_common(r)
+                }
+                INT | DECL_TAG => hash_int_tag(r),
+                ENUM | ENUM64 => hash_enum(r),
+                STRUCT | UNION => hash_struct(r),
+                ARRAY => hash_array(r),
+                FUNC_PROTO => hash_fnproto(r),
+                k => {
+                    return Err(DedupError::UnknownKind {
+                        id: TypeId(id),
+                        kind: Kind(k),
+                    })
+                }
+            };
+            match kind_of(r[1]) {
+                ENUM | ENUM64 => {
+                    let e = table.add(h, SUB_ENUM_ALL, id);
+                    table.add_also(h, enum_class(r), e);
+                }
+                STRUCT | UNION | TYPEDEF => {
+                    // On both chains: runs whose own types are not `sound` look on the
+                    // unrefined one.
+                    let e = table.add(h, 0, id);
+                    if sound {
+                        table.add_also(h, sig_of(&w, &offs, id), e);
+                    }
+                }
+                _ => {
+                    table.add(h, 0, id);
+                }
+            }
+        }
+        Ok(Prepared {
+            w,
+            offs,
+            kinds,
+            sound,
+            table: table.freeze(),
+        })
+    }
+
+    /// The first own id of runs over this base.
+    pub(super) fn start(&self) -> u32 {
+        self.offs.len() as u32 - 1
+    }
+}
+
+/// The records of every type, base and own, as words, and the dedup state of one run.
+pub(super) struct Core<'p> {
     /// Records back to back: void (zeros), base types, own types.
     w: Vec<u32>,
     /// `offs[id]` = first word of type `id`; `offs[n]` = end.
@@ -243,7 +407,7 @@ pub(super) struct Core {
     hypot: Vec<u32>,
     hypot_list: Vec<u32>,
     adjust_canon: bool,
-    table: CandTable,
+    table: CandTable<'p>,
     /// Work stack of `is_equiv`.
     equiv_stack: Vec<(u32, u32)>,
     /// Set when a chain of canonical links loops (libbpf would not terminate).
@@ -253,13 +417,29 @@ pub(super) struct Core {
     sig_sound: bool,
 }
 
-impl Core {
-    /// Takes the records (void, base, own; `offs` with the end sentinel) and checks what
-    /// the passes rely on: known kinds, record lengths that match kind and vlen, type ids
-    /// in range.
-    pub(super) fn new(w: Vec<u32>, offs: Vec<u32>, start: u32) -> Result<Core, DedupError> {
+impl<'p> Core<'p> {
+    /// A run over `base` for the own records `own_w` (each starting at the word in
+    /// `own_starts`), checked as the passes need: known kinds, record lengths that
+    /// match kind and vlen, type ids in range.
+    pub(super) fn new(
+        base: &'p Prepared,
+        own_w: &[u32],
+        own_starts: &[u32],
+    ) -> Result<Core<'p>, DedupError> {
+        let start = base.start();
+        let mut w = Vec::with_capacity(base.w.len() + own_w.len());
+        w.extend_from_slice(&base.w);
+        let at = w.len() as u32;
+        w.extend_from_slice(own_w);
+        let mut offs = Vec::with_capacity(base.offs.len() + own_starts.len());
+        offs.extend_from_slice(&base.offs[..start as usize]);
+        offs.extend(own_starts.iter().map(|&s| at + s));
+        offs.push(w.len() as u32);
         let n = offs.len() as u32 - 1;
-        let core = Core {
+        let mut kinds = base.kinds.clone();
+        check_records(&w, &offs, start..n, &mut kinds)?;
+        let own_sound = check_edges(&w, &offs, start..n, &kinds)?;
+        Ok(Core {
             w,
             offs,
             start,
@@ -268,65 +448,11 @@ impl Core {
             hypot: Vec::new(),
             hypot_list: Vec::new(),
             adjust_canon: false,
-            table: CandTable::with_capacity(0),
+            table: CandTable::new(Some(&base.table), (n - start) as usize / 2),
             equiv_stack: Vec::new(),
             map_cycle: Cell::new(None),
-            sig_sound: false,
-        };
-        let mut core = core;
-        core.sig_sound = core.check()?;
-        Ok(core)
-    }
-
-    /// Checks the records; returns whether no walked edge reaches a VAR, DATASEC or
-    /// DECL_TAG (see `sig_sound`).
-    fn check(&self) -> Result<bool, DedupError> {
-        // Kinds by id, for the edge check below (one byte per type, cache-friendly).
-        let mut kinds = Vec::with_capacity(self.n as usize);
-        kinds.push(0u8);
-        for id in 1..self.n {
-            let (o, end) = (
-                self.offs[id as usize] as usize,
-                self.offs[id as usize + 1] as usize,
-            );
-            if end < o + 3 || end > self.w.len() {
-                return Err(DedupError::BadRecord { id: TypeId(id) });
-            }
-            let info = self.w[o + 1];
-            let kind = Kind(kind_of(info));
-            let (Some(isz), Some(esz)) = (kind.info_size(), kind.elem_size()) else {
-                return Err(DedupError::UnknownKind {
-                    id: TypeId(id),
-                    kind,
-                });
-            };
-            let vlen = if esz == 0 { 0 } else { vlen_of(info) };
-            if end - o != 3 + isz / 4 + vlen * esz / 4 {
-                return Err(DedupError::BadRecord { id: TypeId(id) });
-            }
-            kinds.push(kind.0);
-        }
-        let mut sound = true;
-        for id in 1..self.n {
-            let r = self.rec(id);
-            let walked = !matches!(kind_of(r[1]), VAR | DATASEC | DECL_TAG);
-            let mut bad = None;
-            for_each_id_pos(r[1], r.len(), |pos| {
-                let target = r[pos];
-                match kinds.get(target as usize) {
-                    None => bad = Some(target),
-                    Some(&(VAR | DATASEC | DECL_TAG)) if walked => sound = false,
-                    Some(_) => {}
-                }
-            });
-            if let Some(target) = bad {
-                return Err(DedupError::TypeIdOutOfRange {
-                    id: TypeId(id),
-                    target: TypeId(target),
-                });
-            }
-        }
-        Ok(sound)
+            sig_sound: base.sound && own_sound,
+        })
     }
 
     /// A refinement of the candidate-table key of a STRUCT, UNION or TYPEDEF: a hash of
@@ -344,21 +470,11 @@ impl Core {
     /// cleared before the next), so skipping it changes nothing, unless its walk would
     /// have failed with an error instead: `sig_sound` rules that out.
     fn sig(&self, id: u32) -> u64 {
-        if !self.sig_sound {
-            return 0;
+        if self.sig_sound {
+            sig_of(&self.w, &self.offs, id)
+        } else {
+            0
         }
-        let r = self.rec(id);
-        let name = |t: u32| self.w[self.o(t)] as u64;
-        let h = match kind_of(r[1]) {
-            STRUCT | UNION => r[3..]
-                .chunks_exact(3)
-                .fold(0x243f_6a88_85a3_08d3u64, |h, m| {
-                    (h ^ name(m[1])).wrapping_mul(0x0000_0100_0000_01b3)
-                }),
-            TYPEDEF => name(r[2]).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-            _ => return 0,
-        };
-        h | 1 << 63
     }
 
     #[inline(always)]
@@ -430,7 +546,6 @@ impl Core {
     /// word index where each starts) and, for each own input type, its new id.
     pub(super) fn run(mut self) -> Result<Compacted, DedupError> {
         self.init();
-        self.prep()?;
         self.prim_types()?;
         self.struct_types()?;
         self.resolve_fwds();
@@ -440,12 +555,13 @@ impl Core {
         self.compact_and_remap()
     }
 
-    /// `btf_dedup_new`: void canonical, VAR and DATASEC self-canonical, the rest unknown.
+    /// `btf_dedup_new` and the map part of `btf_dedup_prep`: void and base types
+    /// canonical, own VAR and DATASEC self-canonical, the rest unknown.
     fn init(&mut self) {
         let n = self.n as usize;
         let mut map = Vec::with_capacity(n);
-        map.push(0);
-        for id in 1..self.n {
+        map.extend(0..self.start);
+        for id in self.start..self.n {
             map.push(if matches!(self.kind(id), VAR | DATASEC) {
                 id
             } else {
@@ -454,42 +570,6 @@ impl Core {
         }
         self.map = map;
         self.hypot = vec![UNPROCESSED; n];
-        let own = (self.n - self.start) as usize;
-        self.table = CandTable::with_capacity(self.start as usize + own / 2);
-    }
-
-    /// `btf_dedup_prep`: base types are canonical and become candidates.
-    fn prep(&mut self) -> Result<(), DedupError> {
-        for id in 1..self.start {
-            self.map[id as usize] = id;
-            let r = self.rec(id);
-            let h = match kind_of(r[1]) {
-                VAR | DATASEC => continue,
-                CONST | VOLATILE | RESTRICT | PTR | FWD | TYPEDEF | FUNC | FLOAT | TYPE_TAG => {
-                    hash_common(r)
-                }
-                INT | DECL_TAG => hash_int_tag(r),
-                ENUM | ENUM64 => hash_enum(r),
-                STRUCT | UNION => hash_struct(r),
-                ARRAY => hash_array(r),
-                FUNC_PROTO => hash_fnproto(r),
-                k => {
-                    return Err(DedupError::UnknownKind {
-                        id: TypeId(id),
-                        kind: Kind(k),
-                    })
-                }
-            };
-            if matches!(kind_of(r[1]), ENUM | ENUM64) {
-                let class = Self::enum_class(r);
-                self.table.add(h, SUB_ENUM_ALL, id);
-                self.table.add_also(h, class, id);
-                continue;
-            }
-            let sub = self.sig(id);
-            self.table.add(h, sub, id);
-        }
-        Ok(())
     }
 
     /// `btf_dedup_prim_types`: INT, ENUM/ENUM64 (with enum forward declarations
@@ -504,14 +584,13 @@ impl Core {
                 | FUNC_PROTO | VAR | DATASEC | DECL_TAG | TYPE_TAG => continue,
                 INT => {
                     h = hash_int_tag(self.rec(id));
-                    let mut node = self.table.first(h, 0);
-                    while node != NIL {
-                        let (cand, next) = self.table.next(node);
+                    let mut cur = self.table.cursor(h, 0);
+                    while let Some(entry) = self.table.next(&mut cur) {
+                        let cand = entry.id;
                         if equal_int_tag(self.rec(id), self.rec(cand)) {
                             new_id = cand;
                             break;
                         }
-                        node = next;
                     }
                 }
                 ENUM | ENUM64 => {
@@ -519,22 +598,21 @@ impl Core {
                     new_id = self.prim_enum(id, h);
                     self.map[id as usize] = new_id;
                     if new_id == id {
-                        let class = Self::enum_class(self.rec(id));
-                        self.table.add(h, SUB_ENUM_ALL, id);
-                        self.table.add_also(h, class, id);
+                        let class = enum_class(self.rec(id));
+                        let e = self.table.add(h, SUB_ENUM_ALL, id);
+                        self.table.add_also(h, class, e);
                     }
                     continue;
                 }
                 FWD | FLOAT => {
                     h = hash_common(self.rec(id));
-                    let mut node = self.table.first(h, 0);
-                    while node != NIL {
-                        let (cand, next) = self.table.next(node);
+                    let mut cur = self.table.cursor(h, 0);
+                    while let Some(entry) = self.table.next(&mut cur) {
+                        let cand = entry.id;
                         if equal_common(self.rec(id), self.rec(cand)) {
                             new_id = cand;
                             break;
                         }
-                        node = next;
                     }
                 }
                 k => {
@@ -552,17 +630,6 @@ impl Core {
         Ok(())
     }
 
-    /// The refined chain an ENUM/ENUM64 goes on besides `SUB_ENUM_ALL`.
-    fn enum_class(r: &[u32]) -> u64 {
-        if vlen_of(r[1]) == 0 {
-            return SUB_ENUM_FWD;
-        }
-        let h = r.iter().fold(0x243f_6a88_85a3_08d3u64, |h, &w| {
-            (h ^ w as u64).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-        h | 1 << 63
-    }
-
     /// The ENUM/ENUM64 case of `btf_dedup_prim_type`. libbpf walks every enum of the
     /// name (the hash is the name) until one is equal; a forward declaration (no values)
     /// takes the first enum of its name, a full enum the first equal one, and points
@@ -570,45 +637,42 @@ impl Core {
     /// name is quadratic when a name (or no name) recurs thousands of times, so the
     /// chains are refined: all enums of the name in order, the forward declarations, and
     /// full enums by record. Which forward declarations come before the first equal
-    /// enum in libbpf's chain follows from the order rule of [`CandTable::precedes`].
+    /// enum in libbpf's chain follows from the order rule of `CandTable::precedes`.
     fn prim_enum(&mut self, id: u32, h: u64) -> u32 {
         let t_fwd = vlen_of(self.info(id)) == 0;
         if t_fwd {
             // resolve fwd to full enum: the first enum of the name (equal or compatible)
-            let mut node = self.table.first(h, SUB_ENUM_ALL);
-            while node != NIL {
-                let (cand, next) = self.table.next(node);
+            let mut cur = self.table.cursor(h, SUB_ENUM_ALL);
+            while let Some(entry) = self.table.next(&mut cur) {
+                let cand = entry.id;
                 let (t, c) = (self.rec(id), self.rec(cand));
                 if (equal_common(t, c) && equal_whole(t, c)) || compat_enum(t, c) {
                     return cand;
                 }
-                node = next;
             }
             return id;
         }
-        let class = Self::enum_class(self.rec(id));
+        let class = enum_class(self.rec(id));
         let mut equal = None;
-        let mut node = self.table.first(h, class);
-        while node != NIL {
-            let (cand, next) = self.table.next(node);
+        let mut cur = self.table.cursor(h, class);
+        while let Some(entry) = self.table.next(&mut cur) {
+            let cand = entry.id;
             let (t, c) = (self.rec(id), self.rec(cand));
             if equal_common(t, c) && equal_whole(t, c) {
-                equal = Some((node, cand));
+                equal = Some(entry);
                 break;
             }
-            node = next;
         }
         // resolve canonical enum fwds met before the equal enum to this full enum
-        let mut node = self.table.first(h, SUB_ENUM_FWD);
-        while node != NIL {
-            let (cand, next) = self.table.next(node);
-            let before = equal.is_none_or(|(e, _)| self.table.precedes(node, e));
+        let mut cur = self.table.cursor(h, SUB_ENUM_FWD);
+        while let Some(entry) = self.table.next(&mut cur) {
+            let cand = entry.id;
+            let before = equal.is_none_or(|e| self.table.precedes(entry, e));
             if before && compat_enum(self.rec(id), self.rec(cand)) {
                 self.map[cand as usize] = id;
             }
-            node = next;
         }
-        equal.map_or(id, |(_, cand)| cand)
+        equal.map_or(id, |e| e.id)
     }
 
     /// `btf_dedup_struct_types`: STRUCT, UNION and TYPEDEF against every candidate of
@@ -629,10 +693,9 @@ impl Core {
             };
             let sub = self.sig(id);
             let mut new_id = id;
-            let mut node = self.table.first(h, sub);
-            while node != NIL {
-                let (cand, next) = self.table.next(node);
-                node = next;
+            let mut cur = self.table.cursor(h, sub);
+            while let Some(entry) = self.table.next(&mut cur) {
+                let cand = entry.id;
                 // Guard against a FWD (or other kind) candidate of a colliding hash.
                 let same = if kind == TYPEDEF {
                     equal_typedef(self.rec(id), self.rec(cand))
@@ -989,7 +1052,7 @@ impl Core {
         for id in self.start..self.n {
             let r = self.rec(id);
             if kind_of(r[1]) == FWD && self.map[id as usize] == id {
-                names.insert(r[0], NIL);
+                names.insert(r[0], u32::MAX);
             }
         }
         if names.is_empty() {
@@ -1001,7 +1064,7 @@ impl Core {
                 continue;
             }
             if let Some(v) = names.get_mut(&r[0]) {
-                *v = if *v == NIL { id } else { 0 };
+                *v = if *v == u32::MAX { id } else { 0 };
             }
         }
         for id in self.start..self.n {
@@ -1009,8 +1072,8 @@ impl Core {
             if kind_of(r[1]) != FWD || self.map[id as usize] != id {
                 continue;
             }
-            let cand = names.get(&r[0]).copied().unwrap_or(NIL);
-            if cand == NIL || cand == 0 {
+            let cand = names.get(&r[0]).copied().unwrap_or(0);
+            if cand == u32::MAX || cand == 0 {
                 continue;
             }
             let ck = self.kind(cand);
@@ -1121,9 +1184,9 @@ impl Core {
             _ => (hash_common(r), equal_common),
         };
         let mut new_id = id;
-        let mut node = self.table.first(h, 0);
-        while node != NIL {
-            let (cand, next) = self.table.next(node);
+        let mut cur = self.table.cursor(h, 0);
+        while let Some(entry) = self.table.next(&mut cur) {
+            let cand = entry.id;
             let c = self.rec(cand);
             // btf_equal_array / btf_equal_fnproto compare every word (records of
             // different lengths never compare equal).
@@ -1131,7 +1194,6 @@ impl Core {
                 new_id = cand;
                 break;
             }
-            node = next;
         }
         self.map[id as usize] = new_id;
         if new_id == id {
@@ -1144,7 +1206,7 @@ impl Core {
     /// order, every type id rewritten to the canonical type's new id.
     fn compact_and_remap(mut self) -> Result<Compacted, DedupError> {
         // The candidate table is not needed any more.
-        self.table = CandTable::with_capacity(0);
+        self.table = CandTable::new(None, 0);
         let mut new_ids = std::mem::take(&mut self.hypot);
         new_ids[0] = 0;
         for id in 1..self.start {

@@ -94,6 +94,9 @@ pub enum DedupError {
         /// The type.
         id: TypeId,
     },
+    /// [`DedupBase`]: the BTF to deduplicate is not split BTF over that base.
+    #[error("the BTF to deduplicate is not split BTF over this base")]
+    NotOverThisBase,
     /// [`merge`]: an input is split BTF over another base than the one given.
     #[error("input {index} is split BTF over another base than the one given")]
     InputOverAnotherBase {
@@ -222,17 +225,30 @@ impl Records {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn dedup(btf: &Btf<'_>) -> Result<Deduped, DedupError> {
-    let mut rec = Records::new(btf.type_section().len() / 4);
-    if let Some(b) = btf.base() {
+    let prepared = prepare(btf.base())?;
+    dedup_parsed(&prepared, btf)
+}
+
+/// The base chain below `base` (and `base` itself), prepared.
+fn prepare(base: Option<&Btf<'_>>) -> Result<core::Prepared, DedupError> {
+    let mut rec = Records::new(base.map_or(0, |b| b.type_section().len() / 4));
+    if let Some(b) = base {
         rec.push_btf(b)?;
     }
-    let start = rec.offs.len() as u32;
-    own_records(&mut rec, btf)?;
-    let strings = dedup_strings(btf, &mut rec, start);
     let (w, offs) = rec.finish();
-    let c = core::Core::new(w, offs, start)?.run()?;
+    core::Prepared::new(w, offs)
+}
+
+fn dedup_parsed(prepared: &core::Prepared, btf: &Btf<'_>) -> Result<Deduped, DedupError> {
+    let mut own = Records {
+        w: Vec::with_capacity(btf.type_section().len() / 4),
+        offs: Vec::with_capacity(btf.type_count() as usize),
+    };
+    own_records(&mut own, btf)?;
+    let strings = dedup_strings(btf, &mut own.w, &own.offs);
+    let c = core::Core::new(prepared, &own.w, &own.offs)?.run()?;
     let id_map = IdMap {
-        start,
+        start: prepared.start(),
         new: c.own_map,
     };
     let out = Builder::from_type_words(
@@ -248,17 +264,35 @@ pub fn dedup(btf: &Btf<'_>) -> Result<Deduped, DedupError> {
     })
 }
 
-/// Appends only the own types of `btf` (not its base chain).
+/// Appends only the own types of `btf` (not its base chain): the whole type section
+/// as words at once, and where each record starts.
 fn own_records(rec: &mut Records, btf: &Btf<'_>) -> Result<(), DedupError> {
-    let e = btf.endian();
-    for t in btf.types() {
-        let r = t.record();
-        if r.len() % 4 != 0 {
-            return Err(DedupError::BadRecord { id: t.id() });
-        }
-        rec.offs.push(rec.w.len() as u32);
-        rec.w.extend(r.chunks_exact(4).map(|c| e.u32(c, 0)));
+    let at = rec.w.len() as u32;
+    let sec = btf.type_section();
+    let offsets = btf.type_offsets();
+    if sec.len() % 4 != 0 || offsets.iter().any(|&o| o % 4 != 0) {
+        // A record of an unknown kind (skipped through the layout section) with a
+        // length that is not a multiple of 4.
+        let bad = offsets
+            .iter()
+            .position(|&o| o % 4 != 0)
+            .map_or(offsets.len(), |i| i.saturating_sub(1));
+        return Err(DedupError::BadRecord {
+            id: TypeId(btf.start_id().0 + bad as u32),
+        });
     }
+    let e = btf.endian();
+    match e {
+        Endian::Little => rec.w.extend(
+            sec.chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        ),
+        Endian::Big => rec.w.extend(
+            sec.chunks_exact(4)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]])),
+        ),
+    }
+    rec.offs.extend(offsets.iter().map(|&o| at + o / 4));
     Ok(())
 }
 
@@ -267,7 +301,7 @@ fn own_records(rec: &mut Records, btf: &Btf<'_>) -> Result<(), DedupError> {
 /// own strings are left alone. Skipped (strings kept as they are) when the own string
 /// section is empty, or holds only the empty string in base BTF: libbpf counts such BTF
 /// as built from scratch, its strings deduplicated already.
-fn dedup_strings(btf: &Btf<'_>, rec: &mut Records, start: u32) -> StringTable {
+fn dedup_strings(btf: &Btf<'_>, w: &mut [u32], starts: &[u32]) -> StringTable {
     let own_len = btf.strings().len();
     let split = btf.is_split();
     if (split && own_len == 0) || (!split && own_len == 1) {
@@ -285,20 +319,20 @@ fn dedup_strings(btf: &Btf<'_>, rec: &mut Records, start: u32) -> StringTable {
     let start_off = btf.start_str_off().0;
     // old offset -> new offset: the same names recur in many records
     let mut seen: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
-    for i in start as usize..rec.offs.len() {
-        let o = rec.offs[i] as usize;
-        let info = rec.w[o + 1];
+    for &o in starts {
+        let o = o as usize;
+        let info = w[o + 1];
         let kind = Kind(crate::raw::info_kind(info));
         for pos in
             FieldLayout::of(kind, FieldKind::StrOffsets).positions(crate::raw::info_vlen(info))
         {
             let at = o + pos / 4;
-            let off = rec.w[at];
+            let off = w[at];
             if off == 0 || off < start_off {
                 continue;
             }
             if let Some(&n) = seen.get(&off) {
-                rec.w[at] = n;
+                w[at] = n;
                 continue;
             }
             let s = btf.str_at(StrOffset(off)).unwrap_or(b"");
@@ -307,7 +341,7 @@ fn dedup_strings(btf: &Btf<'_>, rec: &mut Records, start: u32) -> StringTable {
                 None => start_off + table.add(s),
             };
             seen.insert(off, new);
-            rec.w[at] = new;
+            w[at] = new;
         }
     }
     table
@@ -340,20 +374,86 @@ fn dedup_strings(btf: &Btf<'_>, rec: &mut Records, start: u32) -> StringTable {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn dedup_builder(b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
-    let mut rec = Records::new(b.type_words().0.len());
+    let mut rec = Records::new(0);
     rec.push_builder(b, false)?;
-    let start = rec.offs.len() as u32;
-    let (words, starts) = b.type_words();
-    let at = rec.w.len() as u32;
-    rec.offs.extend(starts.iter().map(|&s| at + s));
-    rec.w.extend_from_slice(words);
     let (w, offs) = rec.finish();
-    let c = core::Core::new(w, offs, start)?.run()?;
+    let prepared = core::Prepared::new(w, offs)?;
+    dedup_builder_with(&prepared, b)
+}
+
+fn dedup_builder_with(prepared: &core::Prepared, b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
+    let (words, starts) = b.type_words();
+    let c = core::Core::new(prepared, words, starts)?.run()?;
     b.set_type_words(c.words, c.starts);
     Ok(IdMap {
-        start,
+        start: prepared.start(),
         new: c.own_map,
     })
+}
+
+/// A base BTF prepared once for deduplicating many split BTFs against it: what every
+/// run over the base would repeat (its records checked and converted, its types hashed
+/// as candidates) is done here. Results are the same as [`dedup`] and
+/// [`dedup_builder`] give.
+///
+/// ```
+/// use btfkit::{dedup::DedupBase, write::Builder, Btf, Endian};
+///
+/// let mut b = Builder::new();
+/// b.add_int("int", 4, btfkit::raw::INT_SIGNED);
+/// let base_bytes = b.to_bytes(Endian::Little);
+/// let base = Btf::parse(&base_bytes)?;
+/// let prepared = DedupBase::new(&base)?;
+/// for _module in 0..3 {
+///     let mut split = Builder::new_split(&base);
+///     let int = split.add_int("int", 4, btfkit::raw::INT_SIGNED);
+///     split.add_ptr(int);
+///     prepared.dedup_builder(&mut split)?;
+///     assert_eq!(split.type_count(), 1);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct DedupBase<'a> {
+    base: &'a Btf<'a>,
+    prepared: core::Prepared,
+}
+
+impl std::fmt::Debug for DedupBase<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DedupBase")
+            .field("base", self.base)
+            .finish()
+    }
+}
+
+impl<'a> DedupBase<'a> {
+    /// Prepares `base` (which may itself be split BTF).
+    pub fn new(base: &'a Btf<'a>) -> Result<DedupBase<'a>, DedupError> {
+        Ok(DedupBase {
+            base,
+            prepared: prepare(Some(base))?,
+        })
+    }
+
+    /// [`dedup`] of split BTF over this base.
+    pub fn dedup(&self, split: &Btf<'_>) -> Result<Deduped, DedupError> {
+        match split.base() {
+            Some(b) if std::ptr::eq(b.data(), self.base.data()) => {
+                dedup_parsed(&self.prepared, split)
+            }
+            _ => Err(DedupError::NotOverThisBase),
+        }
+    }
+
+    /// [`dedup_builder`] of a split builder over this base.
+    pub fn dedup_builder(&self, b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
+        match b.base_ref() {
+            Some(BaseRef::Parsed(p)) if std::ptr::eq(p.data(), self.base.data()) => {
+                dedup_builder_with(&self.prepared, b)
+            }
+            _ => Err(DedupError::NotOverThisBase),
+        }
+    }
 }
 
 /// Appends every input to a new BTF (split over `base` when given) and deduplicates it,

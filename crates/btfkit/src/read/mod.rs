@@ -277,6 +277,11 @@ impl<'data> Btf<'data> {
         Ok(())
     }
 
+    /// Byte offset of each own type's record inside the type section, in id order.
+    pub(crate) fn type_offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
     /// The layout entry for `kind`, when the blob has a layout section covering it.
     pub fn layout_entry(&self, kind: Kind) -> Option<LayoutEntry> {
         let at = kind.0 as usize * raw::LAYOUT_ENTRY_LEN;
