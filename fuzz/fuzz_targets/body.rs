@@ -13,11 +13,11 @@ fn base_bytes() -> &'static [u8] {
         let mut b = Builder::new();
         let int = b.add_int("int", 4, btfkit::raw::INT_SIGNED);
         let s = b.add_struct("s", 8);
-        b.add_member("a", int, 0, 0);
-        b.add_member("b", int, 32, 0);
+        b.add_member("a", int, 0, 0).unwrap();
+        b.add_member("b", int, 32, 0).unwrap();
         b.add_ptr(s);
         b.add_enum("e", 4, false);
-        b.add_enum_value("E0", 0);
+        b.add_enum_value("E0", 0).unwrap();
         b.to_bytes(Endian::Little)
     })
 }

@@ -1,29 +1,39 @@
-//! `btfkit`: dump, validate and (later) distill, relocate and check BTF from the command
-//! line. Exit codes: 0 success, 1 "the answer is no" (invalid BTF for `validate`),
+//! `btfkit`: read, validate, dump, distill, relocate, retarget, check and patch BTF from
+//! the command line. Exit codes: 0 success, 1 "the answer is no" (invalid BTF for
+//! `validate`, a module that would be refused for `check`, a failed module in a batch),
 //! 2 usage or I/O errors and refused input.
 
-/// `println!` that returns the error (a closed pipe, say) instead of panicking.
-macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        writeln!(std::io::stdout().lock(), $($arg)*)
-    }};
-}
+mod out;
 
+mod batch;
 mod cmd;
 mod input;
 mod output;
 mod report;
 
 use clap::Parser;
+use out::diag;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// btfkit: a toolkit for BTF, the BPF Type Format of the Linux kernel and its modules.
 #[derive(Parser)]
 #[command(name = "btfkit", version, about, long_about = None)]
 struct Cli {
+    /// The largest input (and decompressed input) to read, in bytes; real kernels stay
+    /// far below the default of 2 GiB.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = btfkit::compress::DEFAULT_LIMIT)]
+    max_input_size: u64,
     #[command(subcommand)]
     command: cmd::Command,
+}
+
+/// Set by Ctrl-C: batch commands stop taking new modules.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether Ctrl-C was pressed.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
 }
 
 /// Whether an error chain ends in a closed pipe (`btfkit dump ... | head`).
@@ -36,6 +46,14 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    input::set_limit(cli.max_input_size);
+    // First Ctrl-C: finish the modules under way, commit, summarize. Second: exit now
+    // (files being written are temporary files; the originals stay as they were).
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
     match cli.command.run() {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
@@ -46,7 +64,7 @@ fn main() -> ExitCode {
             if !msg.contains(&root) {
                 msg = format!("{msg}: {root}");
             }
-            eprintln!("btfkit: error: {msg}");
+            diag!("btfkit: error: {msg}");
             ExitCode::from(2)
         }
     }

@@ -146,16 +146,17 @@ pub fn failure_json(f: &Failure) -> Value {
 /// A multi-line rendering of a whole relocation error, listing at most `max` failures
 /// (0: all).
 pub fn error_text(e: &RelocateError, max: usize) -> String {
-    if e.not_split {
-        return "input is not split BTF over a distilled base".to_string();
-    }
-    let n = e.failures.len();
+    let failures = match e {
+        RelocateError::NotSplit => return e.to_string(),
+        RelocateError::Failed(f) => f,
+    };
+    let n = failures.len();
     let mut s = format!(
         "{n} distilled base type{} cannot be relocated:",
         if n == 1 { "" } else { "s" }
     );
     let shown = if max == 0 { n } else { n.min(max) };
-    for f in &e.failures[..shown] {
+    for f in &failures[..shown] {
         s.push_str("\n  ");
         s.push_str(&failure_lines(f));
     }

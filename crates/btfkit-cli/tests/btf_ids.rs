@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use btfkit::distill::distill;
-use btfkit::elf::btf_ids::{self, BtfIds};
+use btfkit::elf::btf_ids::BtfIds;
 use btfkit::elf::Patch;
 use btfkit::write::Builder;
 use btfkit::{raw, Btf, Endian};
@@ -162,7 +162,7 @@ fn ids_flags_a_distilled_module_whose_btf_ids_were_not_rewritten() {
 
     // Rewritten: every entry names its type, over the distilled base and relocated.
     let ids = BtfIds::parse(&ko).unwrap().unwrap();
-    let (d, section) = btf_ids::distill(&split, &ids).unwrap();
+    let (d, section, _) = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap();
     let mut p = Patch::new();
     p.set(".BTF", &d.split)
         .set(".BTF.base", &d.base)
@@ -407,12 +407,12 @@ fn new_vmlinux(endian: Endian) -> Vec<u8> {
     let int = b.add_int("int", 4, raw::INT_SIGNED);
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     b.add_union("thread_union", 8);
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).unwrap();
     b.add_typedef("u64_t", long);
     let sock = b.add_struct("sock", 24);
-    b.add_member("refcnt", int, 0, 0);
+    b.add_member("refcnt", int, 0, 0).unwrap();
     b.add_struct("tcp_sock", 96);
-    b.add_member("sk", sock, 0, 0);
+    b.add_member("sk", sock, 0, 0).unwrap();
     b.to_bytes(endian)
 }
 

@@ -178,8 +178,8 @@ fn broken_blob() -> Vec<u8> {
     let mut b = btfkit::write::Builder::new();
     let int = b.add_int("int", 4, btfkit::raw::INT_SIGNED);
     b.add_struct("foo", 8);
-    b.add_member("a", int, 0, 0);
-    b.add_member("x", int, 96, 0);
+    b.add_member("a", int, 0, 0).unwrap();
+    b.add_member("x", int, 96, 0).unwrap();
     let bad = b.add_str("bad").0;
     b.add_raw(bad, btfkit::raw::info(1, 0, false), 4, &[0x0900_0020]);
     b.to_bytes(btfkit::Endian::Little)

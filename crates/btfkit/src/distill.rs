@@ -18,7 +18,7 @@
 
 use crate::fields::FieldKind;
 use crate::fields::Fields;
-use crate::id::TypeId;
+use crate::id::{IdMap, TypeId};
 use crate::kind::Kind;
 use crate::read::{Btf, Type};
 use crate::write::Builder;
@@ -35,8 +35,9 @@ pub enum DistillError {
     /// A split type (or a base type it reaches) refers to a base type of a kind the
     /// distilled base cannot represent.
     #[error(
-        "type [{referrer}] refers to base type [{base_id}] {kind} '{name}', which a distilled base cannot hold \
-         (only INT, FLOAT, FWD, STRUCT, UNION, ENUM, ENUM64 and the types built on them can be referenced)"
+        "type [{referrer}] refers to base type [{base_id}] {kind} '{}', which a distilled base cannot hold \
+         (only INT, FLOAT, FWD, STRUCT, UNION, ENUM, ENUM64 and the types built on them can be referenced)",
+        crate::escape::escape(.name)
     )]
     UnexpectedBaseReference {
         /// The type holding the reference.
@@ -51,7 +52,9 @@ pub enum DistillError {
     /// A type named from outside the BTF (a `.BTF_ids` entry) is a base type of a kind
     /// the distilled base cannot represent.
     #[error(
-        "base type [{base_id}] {kind} '{name}' is needed ({why}) but a distilled base cannot hold it"
+        "base type [{base_id}] {kind} '{}' is needed ({}) but a distilled base cannot hold it",
+        crate::escape::escape(.name),
+        crate::escape::escape(.why)
     )]
     UnexpectedRoot {
         /// The base type.
@@ -75,48 +78,14 @@ pub struct Distilled {
     pub base: Vec<u8>,
     /// The new split BTF over the distilled base, serialized (`.BTF`).
     pub split: Vec<u8>,
-    /// Where each type of the input went.
+    /// Where each type of the input went: the base types the split uses to their
+    /// distilled-base entry or their copy in the new split, split types down to right
+    /// after the distilled base. Base types that were dropped map to nothing.
     pub id_map: IdMap,
     /// Number of types in the distilled base.
     pub base_types: u32,
     /// Number of base types copied into the new split.
     pub copied_types: u32,
-}
-
-/// Old id (input base + split) to new id (distilled base + new split).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IdMap {
-    /// Used base types, sorted by old id, with their new ids.
-    base: Vec<(u32, u32)>,
-    /// First split id of the input.
-    split_start: u32,
-    /// One past the last id of the input.
-    end: u32,
-    /// How far split ids move down.
-    diff: u32,
-}
-
-impl IdMap {
-    /// The new id of `old`: void stays void; split types move down; base types the split
-    /// uses map to their distilled-base entry or their copy. `None` for base types that
-    /// were dropped and for ids out of range.
-    pub fn get(&self, old: TypeId) -> Option<TypeId> {
-        match old.0 {
-            0 => Some(TypeId::VOID),
-            id if id >= self.end => None,
-            id if id >= self.split_start => Some(TypeId(id - self.diff)),
-            id => self
-                .base
-                .binary_search_by_key(&id, |&(o, _)| o)
-                .ok()
-                .map(|i| TypeId(self.base[i].1)),
-        }
-    }
-
-    /// The used base types, `(old id, new id)`, in old-id order.
-    pub fn base_pairs(&self) -> &[(u32, u32)] {
-        &self.base
-    }
 }
 
 /// Where a collected base type goes.
@@ -193,12 +162,14 @@ pub fn distill_with_roots(split: &Btf<'_>, roots: &[Root]) -> Result<Distilled, 
         }
     }
 
-    let id_map = IdMap {
-        base: used.into_iter().zip(new_ids).collect(),
-        split_start,
-        end: split.next_id().0,
-        diff: split_start - new_base.next_id().0,
-    };
+    let id_map = IdMap::new(
+        used.into_iter()
+            .zip(new_ids)
+            .map(|(o, n)| (TypeId(o), TypeId(n)))
+            .collect(),
+        TypeId(split_start)..split.next_id(),
+        new_base.next_id(),
+    );
     // Ids that are out of range (only in unvalidated input) are left as they are.
     new_split.map_type_ids(|id| id_map.get(id).unwrap_or(id));
 

@@ -153,7 +153,11 @@ pub struct ErrorData {
 impl fmt::Display for ErrorData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some((id, kind, name)) = &self.type_ref {
-            let name = if name.is_empty() { "(anon)" } else { name };
+            let name = if name.is_empty() {
+                "(anon)".into()
+            } else {
+                crate::escape::escape(name)
+            };
             write!(f, "{kind} [{id}] '{name}' ")?;
         }
         write!(

@@ -21,7 +21,7 @@
 //! candidates it considered (see [`Failure`]).
 
 use crate::fields::FieldKind;
-use crate::id::{StrOffset, TypeId};
+use crate::id::{IdMap, StrOffset, TypeId};
 use crate::kind::Kind;
 use crate::read::{Btf, Type};
 
@@ -102,19 +102,31 @@ pub struct Failure {
     pub spelled_differently: Vec<(TypeId, String)>,
 }
 
-/// Every failure of one relocation.
+/// Why [`relocate`] failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}", summary(.failures))]
-pub struct RelocateError {
-    /// What failed, in distilled id order (string problems last).
-    pub failures: Vec<Failure>,
-    /// Whether the input itself was unusable (not split BTF over a distilled base).
-    pub not_split: bool,
+pub enum RelocateError {
+    /// The input is not split BTF (it has no base to relocate from).
+    #[error("input is not split BTF over a distilled base")]
+    NotSplit,
+    /// Distilled base types (or split string offsets) could not be mapped: every failure,
+    /// in distilled id order (string problems last). Never empty.
+    #[error("{}", summary(.0))]
+    Failed(Vec<Failure>),
+}
+
+impl RelocateError {
+    /// The failures (empty for [`RelocateError::NotSplit`]).
+    pub fn failures(&self) -> &[Failure] {
+        match self {
+            RelocateError::NotSplit => &[],
+            RelocateError::Failed(f) => f,
+        }
+    }
 }
 
 fn summary(failures: &[Failure]) -> String {
     let Some(first) = failures.first() else {
-        return "input is not split BTF over a distilled base".to_string();
+        return "no failures".to_string();
     };
     let more = match failures.len() {
         1 => String::new(),
@@ -127,7 +139,9 @@ fn summary(failures: &[Failure]) -> String {
 pub fn describe(f: &Failure) -> String {
     let what = format!(
         "distilled base type {} '{}' [{}]",
-        f.kind, f.name, f.dist_id
+        f.kind,
+        crate::escape::Escaped(&f.name),
+        f.dist_id
     );
     match &f.problem {
         Problem::InvalidDistilledType => format!("{what} cannot be in a distilled base"),
@@ -148,8 +162,10 @@ pub fn describe(f: &Failure) -> String {
 pub struct Relocated {
     /// The relocated split BTF, serialized (same size and layout as the input).
     pub split: Vec<u8>,
-    /// Old id (distilled base + split) → new id (full base + split), index = old id.
-    pub id_map: Vec<u32>,
+    /// Old id (distilled base + split) → new id (full base + split): every distilled
+    /// base type to the base type it matched, split types up by the difference in base
+    /// size.
+    pub id_map: IdMap,
     /// Distilled base string offset → full base string offset, for every name of a mapped
     /// distilled type.
     pub str_map: Vec<(StrOffset, StrOffset)>,
@@ -157,9 +173,6 @@ pub struct Relocated {
     /// possible without [`Options::strict_kinds`]): `(distilled id, base id)`.
     pub cross_kind: Vec<(TypeId, TypeId)>,
 }
-
-/// Marker for distilled composites embedded by value in a split composite.
-const EMBEDDED: u32 = u32::MAX;
 
 /// Split composites embedding each distilled composite by value (through modifiers and
 /// arrays, not pointers), as libbpf's `btf_mark_embedded_composite_type_ids` finds them.
@@ -200,11 +213,40 @@ fn embedding(split: &Btf<'_>, nr_dist: u32) -> Vec<Vec<TypeId>> {
     by
 }
 
-/// Why `base_t` does not match distilled `dist_t` by libbpf's kind rules (`None`: it
-/// matches). Sizes are checked separately.
-fn kind_mismatch(dist_t: &Type<'_>, base_t: &Type<'_>, strict: bool) -> Option<Mismatch> {
+/// The one matching rule of relocation (libbpf's `btf_relocate_map_distilled_base`):
+/// why base type `base_t` does not match distilled type `dist_t`, or `None` when it
+/// matches. [`relocate`] decides with it and the explanation of a failure reports it, so
+/// the two cannot disagree.
+///
+/// `base_named_alike` is every base type with `base_t`'s name (the base's composites of
+/// the same name offset decide whether a STRUCT/UNION size counts); `embedded` says
+/// whether a split STRUCT/UNION embeds `dist_t` by value.
+fn mismatch(
+    dist_t: &Type<'_>,
+    base_t: &Type<'_>,
+    base: &Btf<'_>,
+    base_named_alike: &[TypeId],
+    embedded: bool,
+    strict: bool,
+) -> Option<Mismatch> {
     let (dk, bk) = (dist_t.kind(), base_t.kind());
-    match dk {
+    // Whether the name lookup also compares sizes: always for INT/FLOAT/ENUM/ENUM64,
+    // never for FWD, for STRUCT/UNION when the base has several composites of that name.
+    // Base types of other kinds are never looked up.
+    let needs_size = match bk {
+        Kind::INT | Kind::FLOAT | Kind::ENUM | Kind::ENUM64 => true,
+        Kind::FWD => false,
+        Kind::STRUCT | Kind::UNION => {
+            base_named_alike
+                .iter()
+                .filter_map(|&o| base.type_by_id(o))
+                .filter(|o| o.kind().is_composite() && o.name_off() == base_t.name_off())
+                .count()
+                > 1
+        }
+        _ => return Some(Mismatch::Kind),
+    };
+    let kind = match dk {
         Kind::FWD => match bk {
             Kind::FWD => (dist_t.kflag() != base_t.kflag()).then_some(Mismatch::Flavour),
             Kind::STRUCT => base_t.kflag().then_some(Mismatch::Flavour),
@@ -223,15 +265,21 @@ fn kind_mismatch(dist_t: &Type<'_>, base_t: &Type<'_>, strict: bool) -> Option<M
         }
         Kind::FLOAT => (bk != Kind::FLOAT).then_some(Mismatch::Kind),
         Kind::ENUM => (bk != Kind::ENUM && bk != Kind::ENUM64).then_some(Mismatch::Kind),
-        Kind::STRUCT | Kind::UNION => {
-            if strict && !bk.is_composite() {
-                Some(Mismatch::Kind)
-            } else {
-                None
-            }
-        }
+        Kind::STRUCT | Kind::UNION => (strict && !bk.is_composite()).then_some(Mismatch::Kind),
         _ => Some(Mismatch::Kind),
+    };
+    if kind.is_some() {
+        return kind;
     }
+    // libbpf keeps sizes in a 31-bit field for the name lookup.
+    if needs_size && base_t.size() & 0x7fff_ffff != dist_t.size() & 0x7fff_ffff {
+        return Some(Mismatch::Size);
+    }
+    // A composite embedded by value must keep its size.
+    if dk.is_composite() && embedded && base_t.size() != dist_t.size() {
+        return Some(Mismatch::Size);
+    }
+    None
 }
 
 /// Relocates `split` (split BTF over a distilled base) onto `base`.
@@ -241,20 +289,16 @@ pub fn relocate(
     opts: Options,
 ) -> Result<Relocated, RelocateError> {
     let Some(dist) = split.base() else {
-        return Err(RelocateError {
-            failures: Vec::new(),
-            not_split: true,
-        });
+        return Err(RelocateError::NotSplit);
     };
     let nr_dist = dist.next_id().0; // btf__type_cnt: types + void
     let nr_base = base.next_id().0;
     let nr_types = split.next_id().0;
     let dist_str_len = dist.strings().len() as u32;
     let base_str_len = base.strings().len() as u32;
-    let mut failures: Vec<Failure> = Vec::new();
     let embedded_in = embedding(split, nr_dist);
 
-    let failure = |id: u32, problem: Problem| {
+    let failure = |id: u32, problem: Problem, candidates: Vec<Candidate>| {
         let t = dist.type_by_id(TypeId(id));
         Failure {
             dist_id: TypeId(id),
@@ -278,89 +322,58 @@ pub fn relocate(
                         .collect()
                 })
                 .unwrap_or_default(),
-            candidates: Vec::new(),
-            spelled_differently: Vec::new(),
+            candidates,
+            spelled_differently: t.map_or_else(Vec::new, |t| spelled_differently(dist, &t, base)),
         }
     };
 
     // The distilled base may hold only named INT, FLOAT, ENUM, STRUCT, UNION, FWD.
-    for t in dist.types() {
-        let ok = matches!(
-            t.kind(),
-            Kind::INT | Kind::FLOAT | Kind::ENUM | Kind::STRUCT | Kind::UNION | Kind::FWD
-        ) && t.name_off().0 != 0;
-        if !ok {
-            failures.push(failure(t.id().0, Problem::InvalidDistilledType));
-        }
-    }
-    if !failures.is_empty() {
-        return Err(RelocateError {
-            failures,
-            not_split: false,
-        });
+    let invalid: Vec<Failure> = dist
+        .types()
+        .filter(|t| {
+            !matches!(
+                t.kind(),
+                Kind::INT | Kind::FLOAT | Kind::ENUM | Kind::STRUCT | Kind::UNION | Kind::FWD
+            ) || t.name_off().0 == 0
+        })
+        .map(|t| failure(t.id().0, Problem::InvalidDistilledType, Vec::new()))
+        .collect();
+    if !invalid.is_empty() {
+        return Err(RelocateError::Failed(invalid));
     }
 
+    // Old id -> new id, index = old id.
     let mut id_map = vec![0u32; nr_types as usize];
     for id in nr_dist..nr_types {
         id_map[id as usize] = id + nr_base - nr_dist;
-    }
-    for (id, by) in embedded_in.iter().enumerate() {
-        if !by.is_empty() {
-            id_map[id] = EMBEDDED;
-        }
     }
 
     // libbpf walks the base in id order and, for each named type, the distilled types
     // of that name; a distilled type takes the first base type that passes the rules and
     // any later one is an ambiguity. Per distilled type that is: its same-named base
-    // types, in id order, filtered by the same rules. The base's name index makes this
-    // independent of the base's size, so one base serves thousands of modules.
+    // types, in id order, judged by the same rules ([`candidates`]). The base's name
+    // index makes this independent of the base's size, so one base serves thousands of
+    // modules.
     let mut str_map: Vec<(StrOffset, StrOffset)> = Vec::new();
-    let mut ambiguous: Vec<(u32, Vec<TypeId>)> = Vec::new();
+    let (mut ambiguous, mut unmapped) = (Vec::new(), Vec::new());
     let mut cross_kind = Vec::new();
     for dist_t in dist.types() {
         let d = dist_t.id().0;
-        let name = dist.name(&dist_t);
-        let same_name = base.find_by_name(name);
-        let mut matches: Vec<TypeId> = Vec::new();
-        for &bid in &same_name {
-            let Some(base_t) = base.type_by_id(bid) else {
-                continue;
-            };
-            let bk = base_t.kind();
-            let needs_size = match bk {
-                Kind::INT | Kind::FLOAT | Kind::ENUM | Kind::ENUM64 => true,
-                Kind::FWD => false,
-                // Several composites with this very name offset: the size decides.
-                Kind::STRUCT | Kind::UNION => {
-                    same_name
-                        .iter()
-                        .filter_map(|&o| base.type_by_id(o))
-                        .filter(|o| o.kind().is_composite() && o.name_off() == base_t.name_off())
-                        .count()
-                        > 1
-                }
-                _ => continue,
-            };
-            if needs_size && base_t.size() & 0x7fff_ffff != dist_t.size() & 0x7fff_ffff {
-                continue;
-            }
-            if kind_mismatch(&dist_t, &base_t, opts.strict_kinds).is_some() {
-                continue;
-            }
-            if dist_t.kind().is_composite()
-                && id_map[d as usize] == EMBEDDED
-                && base_t.size() != dist_t.size()
-            {
-                continue;
-            }
-            matches.push(bid);
-        }
-        let Some(&first) = matches.first() else {
+        let embedded = embedded_in.get(d as usize).is_some_and(|v| !v.is_empty());
+        let cands = candidates(dist, &dist_t, base, embedded, opts.strict_kinds);
+        let mut matches = cands.iter().filter(|c| c.mismatch.is_none()).map(|c| c.id);
+        let Some(first) = matches.next() else {
+            unmapped.push(failure(d, Problem::Unmapped, cands));
             continue;
         };
-        if matches.len() > 1 {
-            ambiguous.push((d, matches.clone()));
+        if matches.next().is_some() {
+            let ids = cands
+                .iter()
+                .filter(|c| c.mismatch.is_none())
+                .map(|c| c.id)
+                .collect();
+            ambiguous.push(failure(d, Problem::Ambiguous(ids), cands));
+            continue;
         }
         id_map[d as usize] = first.0;
         let base_t = base.type_by_id(first).expect("matched ids exist");
@@ -372,67 +385,62 @@ pub fn relocate(
             Err(i) => str_map.insert(i, (dist_t.name_off(), base_t.name_off())),
         }
     }
-    for (id, ids) in ambiguous {
-        failures.push(failure(id, Problem::Ambiguous(ids)));
-    }
-    for id in 1..nr_dist {
-        let v = id_map[id as usize];
-        if v == 0 || v == EMBEDDED {
-            failures.push(failure(id, Problem::Unmapped));
-        }
+    let mut failures = ambiguous;
+    failures.append(&mut unmapped);
+    if !failures.is_empty() {
+        return Err(RelocateError::Failed(failures));
     }
 
     // Rewrite: a copy of the split blob with ids and strings patched in place.
     let mut out = split.data().to_vec();
     let e = split.endian();
-    if failures.is_empty() {
-        for t in split.types() {
-            for f in t.fields(FieldKind::TypeIds) {
-                let new = id_map.get(f.value as usize).copied().unwrap_or(0);
-                e.put_u32(&mut out, t.blob_offset() + f.pos, new);
+    for t in split.types() {
+        for f in t.fields(FieldKind::TypeIds) {
+            let new = id_map.get(f.value as usize).copied().unwrap_or(0);
+            e.put_u32(&mut out, t.blob_offset() + f.pos, new);
+        }
+        for f in t.fields(FieldKind::StrOffsets) {
+            if f.value == 0 {
+                continue;
             }
-            for f in t.fields(FieldKind::StrOffsets) {
-                if f.value == 0 {
-                    continue;
-                }
-                let new = if f.value >= dist_str_len {
-                    f.value
-                        .wrapping_add(base_str_len)
-                        .wrapping_sub(dist_str_len)
-                } else {
-                    match str_map.binary_search_by_key(&StrOffset(f.value), |&(k, _)| k) {
-                        Ok(i) => str_map[i].1 .0,
-                        Err(_) => {
-                            failures.push(Failure {
-                                dist_id: TypeId(0),
-                                kind: t.kind(),
-                                name: split.name_lossy(&t),
-                                size: 0,
-                                problem: Problem::UnmappedString {
-                                    in_type: t.id(),
-                                    offset: StrOffset(f.value),
-                                },
-                                embedded_in: Vec::new(),
-                                candidates: Vec::new(),
-                                spelled_differently: Vec::new(),
-                            });
-                            0
-                        }
+            let new = if f.value >= dist_str_len {
+                f.value
+                    .wrapping_add(base_str_len)
+                    .wrapping_sub(dist_str_len)
+            } else {
+                match str_map.binary_search_by_key(&StrOffset(f.value), |&(k, _)| k) {
+                    Ok(i) => str_map[i].1 .0,
+                    Err(_) => {
+                        failures.push(Failure {
+                            dist_id: TypeId(0),
+                            kind: t.kind(),
+                            name: split.name_lossy(&t),
+                            size: 0,
+                            problem: Problem::UnmappedString {
+                                in_type: t.id(),
+                                offset: StrOffset(f.value),
+                            },
+                            embedded_in: Vec::new(),
+                            candidates: Vec::new(),
+                            spelled_differently: Vec::new(),
+                        });
+                        0
                     }
-                };
-                e.put_u32(&mut out, t.blob_offset() + f.pos, new);
-            }
+                }
+            };
+            e.put_u32(&mut out, t.blob_offset() + f.pos, new);
         }
     }
     if !failures.is_empty() {
-        for f in &mut failures {
-            explain(f, dist, base, &embedded_in, opts);
-        }
-        return Err(RelocateError {
-            failures,
-            not_split: false,
-        });
+        return Err(RelocateError::Failed(failures));
     }
+    let id_map = IdMap::new(
+        (1..nr_dist)
+            .map(|d| (TypeId(d), TypeId(id_map[d as usize])))
+            .collect(),
+        TypeId(nr_dist)..TypeId(nr_types),
+        TypeId(nr_base),
+    );
     Ok(Relocated {
         split: out,
         id_map,
@@ -441,72 +449,62 @@ pub fn relocate(
     })
 }
 
-/// Fills in the candidates and hints of a failure.
-fn explain(
-    f: &mut Failure,
+/// Every base type named like distilled type `dist_t`, in id order, judged by the one
+/// matching rule ([`mismatch`]): the candidates without a mismatch are its matches.
+/// `embedded`: a split STRUCT/UNION embeds `dist_t` by value.
+fn candidates(
     dist: &Btf<'_>,
+    dist_t: &Type<'_>,
     base: &Btf<'_>,
-    _embedded: &[Vec<TypeId>],
-    opts: Options,
-) {
-    let Some(dist_t) = dist.type_by_id(f.dist_id).filter(|_| f.dist_id.0 != 0) else {
-        return;
-    };
-    let name = dist.name(&dist_t);
-    for id in base.find_by_name(name) {
+    embedded: bool,
+    strict: bool,
+) -> Vec<Candidate> {
+    let same_name = base.find_by_name(dist.name(dist_t));
+    let mut matched = false;
+    let mut out = Vec::with_capacity(same_name.len());
+    for &id in &same_name {
         let Some(b) = base.type_by_id(id) else {
             continue;
         };
-        if !matches!(
+        // libbpf checks an embedded composite's size only until it has a match: the
+        // mark it checks is overwritten by the first match's id.
+        let m = mismatch(dist_t, &b, base, &same_name, embedded && !matched, strict);
+        matched |= m.is_none();
+        let sized = matches!(
             b.kind(),
-            Kind::INT
-                | Kind::FLOAT
-                | Kind::ENUM
-                | Kind::ENUM64
-                | Kind::FWD
-                | Kind::STRUCT
-                | Kind::UNION
-        ) {
-            f.candidates.push(Candidate {
-                id,
-                kind: b.kind(),
-                size: 0,
-                mismatch: Some(Mismatch::Kind),
-            });
-            continue;
-        }
-        let size = if b.kind() == Kind::FWD { 0 } else { b.size() };
-        let mut mismatch = kind_mismatch(&dist_t, &b, opts.strict_kinds);
-        if mismatch.is_none()
-            && dist_t.kind() != Kind::FWD
-            && b.kind() != Kind::FWD
-            && size != dist_t.size()
-        {
-            mismatch = Some(Mismatch::Size);
-        }
-        f.candidates.push(Candidate {
+            Kind::INT | Kind::FLOAT | Kind::ENUM | Kind::ENUM64 | Kind::STRUCT | Kind::UNION
+        );
+        out.push(Candidate {
             id,
             kind: b.kind(),
-            size,
-            mismatch,
+            size: if sized { b.size() } else { 0 },
+            mismatch: m,
         });
     }
-    if matches!(dist_t.kind(), Kind::INT | Kind::FLOAT) {
-        for spelling in other_spellings(name) {
-            for id in base.find_by_name(&spelling) {
-                let Some(b) = base.type_by_id(id) else {
-                    continue;
-                };
-                if b.kind() == dist_t.kind()
-                    && b.size() == dist_t.size()
-                    && b.int_info().map(|i| i.encoding) == dist_t.int_info().map(|i| i.encoding)
-                {
-                    f.spelled_differently
-                        .push((id, String::from_utf8_lossy(&spelling).into_owned()));
-                }
+    out
+}
+
+/// Base INTs or FLOATs of the same size and encoding as `dist_t` under another spelling
+/// of its name (empty for other kinds).
+fn spelled_differently(dist: &Btf<'_>, dist_t: &Type<'_>, base: &Btf<'_>) -> Vec<(TypeId, String)> {
+    let mut out = Vec::new();
+    if !matches!(dist_t.kind(), Kind::INT | Kind::FLOAT) {
+        return out;
+    }
+    for spelling in other_spellings(dist.name(dist_t)) {
+        for id in base.find_by_name(&spelling) {
+            let Some(b) = base.type_by_id(id) else {
+                continue;
+            };
+            if b.kind() == dist_t.kind()
+                && b.size() == dist_t.size()
+                && b.int_info().map(|i| i.encoding) == dist_t.int_info().map(|i| i.encoding)
+            {
+                out.push((id, String::from_utf8_lossy(&spelling).into_owned()));
             }
         }
     }
+    out
 }
 
 /// Other spellings of a C integer type name: every order of its words, with and

@@ -4,7 +4,7 @@
 //! unused slot and an unresolved entry, a `BTF_SET`, a `BTF_KFUNCS` set8 with flags.
 
 use btfkit::distill::{distill, DistillError};
-use btfkit::elf::btf_ids::{self, BtfIds, BtfIdsError, EntryKind, SetKind, Status};
+use btfkit::elf::btf_ids::{BtfIds, BtfIdsError, EntryKind, SetKind, Status};
 use btfkit::write::Builder;
 use btfkit::{raw, Btf, Kind, TypeId};
 
@@ -258,7 +258,7 @@ fn distill_keeps_named_base_types_and_rewrites_ids() {
             roots[3].why
         );
 
-        let (d, section) = btf_ids::distill(&split, &ids).unwrap();
+        let (d, section, _) = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap();
         let db = Btf::parse(&d.base).unwrap();
         let ds = Btf::parse_split(&d.split, &db).unwrap();
         let new = BtfIds::parse(
@@ -317,9 +317,11 @@ fn a_vmlinux_func_entry_cannot_be_distilled_and_is_named() {
         .unwrap()
         .unwrap();
     assert_eq!(ids.entries.last().unwrap().stored, VMLINUX_FN);
-    let err = btf_ids::distill(&split, &ids).unwrap_err();
+    let err = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap_err();
     match &err {
-        BtfIdsError::Distill(DistillError::UnexpectedRoot { base_id, why, .. }) => {
+        btfkit::module::ModuleError::Distill(DistillError::UnexpectedRoot {
+            base_id, why, ..
+        }) => {
             assert_eq!(base_id.0, VMLINUX_FN);
             assert!(why.contains("__BTF_ID__func__vmlinux_fn__"), "{why}");
         }
@@ -356,24 +358,23 @@ fn retarget_composes_distill_and_relocation_maps() {
     let int = b.add_int("int", 4, raw::INT_SIGNED);
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     b.add_union("thread_union", 8);
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).unwrap();
     b.add_typedef("u64_t", long);
     let sock = b.add_struct("sock", 24);
-    b.add_member("refcnt", int, 0, 0);
+    b.add_member("refcnt", int, 0, 0).unwrap();
     b.add_struct("tcp_sock", 96);
-    b.add_member("sk", sock, 0, 0);
+    b.add_member("sk", sock, 0, 0).unwrap();
     let new_base_bytes = b.to_bytes(class.endian);
     let new_base = Btf::parse(&new_base_bytes).unwrap();
 
-    let roots = ids.roots(&split);
-    let d = btfkit::distill::distill_with_roots(&split, &roots).unwrap();
+    let (d, _, _) = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap();
     let db = Btf::parse(&d.base).unwrap();
     let ds = Btf::parse_split(&d.split, &db).unwrap();
     let r = btfkit::relocate::relocate(&ds, &new_base, Default::default()).unwrap();
     let section = ids
         .rewrite(|old| {
             let dist = d.id_map.get(TypeId(old))?;
-            r.id_map.get(dist.0 as usize).copied()
+            r.id_map.get(dist).map(|t| t.0)
         })
         .unwrap();
     let rs = Btf::parse_split(&r.split, &new_base).unwrap();
@@ -411,7 +412,7 @@ fn retarget_composes_distill_and_relocation_maps() {
     )
     .unwrap()
     .unwrap();
-    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(id as usize).copied());
+    let via = dist_ids.resolve_mapped(&rs, |id| r.id_map.get(TypeId(id)).map(|t| t.0));
     assert!(via.is_ok(), "{:?}", via.problems(&dist_ids));
 }
 

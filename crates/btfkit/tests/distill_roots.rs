@@ -17,7 +17,7 @@ fn roots_are_kept_by_the_reference_rules() {
     let mut b = Builder::new();
     let int = b.add_int("int", 4, raw::INT_SIGNED);
     let s = b.add_struct("tcp_sock", 8);
-    b.add_member("x", int, 0, 0);
+    b.add_member("x", int, 0, 0).unwrap();
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     let td = b.add_typedef("u64_t", long);
     let proto = b.add_func_proto(int);

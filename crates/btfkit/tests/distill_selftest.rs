@@ -73,35 +73,35 @@ fn distilled_base_btf1() -> Builder<'static> {
     b.add_int("int", 4, SIGNED); // [1] int
     b.add_ptr(TypeId(1)); // [2] ptr to int
     b.add_struct("s1", 8); // [3] struct s1 {
-    b.add_member("f1", TypeId(2), 0, 0); //      int *f1; }
+    b.add_member("f1", TypeId(2), 0, 0).unwrap(); //      int *f1; }
     b.add_struct("", 12); // [4] struct {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1;
-    b.add_member("f2", TypeId(3), 32, 0); //      struct s1 f2; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1;
+    b.add_member("f2", TypeId(3), 32, 0).unwrap(); //      struct s1 f2; }
     b.add_int("unsigned int", 4, 0); // [5] unsigned int
     b.add_union("u1", 12); // [6] union u1 {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1;
-    b.add_member("f2", TypeId(2), 0, 0); //      int *f2; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1;
+    b.add_member("f2", TypeId(2), 0, 0).unwrap(); //      int *f2; }
     b.add_union("", 4); // [7] union {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1; }
     b.add_enum("e1", 4, false); // [8] enum e1 {
-    b.add_enum_value("v1", 1); //      v1 = 1; }
+    b.add_enum_value("v1", 1).unwrap(); //      v1 = 1; }
     b.add_enum("", 4, false); // [9] enum {
-    b.add_enum_value("av1", 2); //      av1 = 2; }
+    b.add_enum_value("av1", 2).unwrap(); //      av1 = 2; }
     b.add_enum64("e641", 8, true); // [10] enum64 {
-    b.add_enum64_value("v1", 1024); //      v1 = 1024; }
+    b.add_enum64_value("v1", 1024).unwrap(); //      v1 = 1024; }
     b.add_enum64("", 8, true); // [11] enum64 {
-    b.add_enum64_value("v1", 1025); //      v1 = 1025; }
+    b.add_enum64_value("v1", 1025).unwrap(); //      v1 = 1025; }
     b.add_struct("unneeded", 4); // [12] struct unneeded {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1; }
     b.add_struct("embedded", 4); // [13] struct embedded {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1; }
     b.add_func_proto(TypeId(1)); // [14] int (*)(int *p1);
-    b.add_param("p1", TypeId(1));
+    b.add_param("p1", TypeId(1)).unwrap();
     b.add_array(TypeId(1), TypeId(1), 3); // [15] int [3];
     b.add_struct("from_proto", 4); // [16] struct from_proto {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1; }
     b.add_union("u1", 4); // [17] union u1 {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1; }
     b
 }
 
@@ -117,11 +117,11 @@ fn distilled_base_btf2<'b>(base: &'b Btf<'b>) -> Builder<'b> {
     b.add_const(TypeId(10)); // [24] const enum64 e641
     b.add_ptr(TypeId(11)); // [25] restrict enum64 (anon)
     b.add_struct("with_embedded", 4); // [26] struct with_embedded {
-    b.add_member("f1", TypeId(13), 0, 0); //      struct embedded f1; }
+    b.add_member("f1", TypeId(13), 0, 0).unwrap(); //      struct embedded f1; }
     b.add_func("fn", btfkit::raw::FUNC_STATIC, TypeId(14)); // [27] int fn(int p1);
     b.add_typedef("arraytype", TypeId(15)); // [28] typedef int[3] foo;
     b.add_func_proto(TypeId(1)); // [29] int (*)(struct from proto p1);
-    b.add_param("p1", TypeId(16));
+    b.add_param("p1", TypeId(16)).unwrap();
     b
 }
 
@@ -247,7 +247,8 @@ fn distilled_base() {
 fn relocation_failures(split: &Btf<'_>, target: &Btf<'_>) -> Vec<relocate::Failure> {
     relocate::relocate(split, target, Default::default())
         .expect_err("relocation must fail")
-        .failures
+        .failures()
+        .to_vec()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -384,7 +385,7 @@ fn distilled_base_embedded_err() {
     let mut b = Builder::new();
     b.add_int("int", 4, SIGNED); // [1] int
     b.add_struct("s1", 4); // [2] struct s1 {
-    b.add_member("f1", TypeId(1), 0, 0); //      int f1; }
+    b.add_member("f1", TypeId(1), 0, 0).unwrap(); //      int f1; }
     let b1 = bytes(&b);
     let btf1 = Btf::parse(&b1).unwrap();
     let s1 = "[2] STRUCT 's1' size=4 vlen=1\n\t'f1' type_id=1 bits_offset=0";
@@ -392,7 +393,7 @@ fn distilled_base_embedded_err() {
 
     let mut s = Builder::new_split(&btf1);
     s.add_struct("with_embedded", 8); // [3] struct with_embedded {
-    s.add_member("e1", TypeId(2), 0, 0); //      struct s1 e1; }
+    s.add_member("e1", TypeId(2), 0, 0).unwrap(); //      struct s1 e1; }
     let b2 = bytes(&s);
     let btf2 = Btf::parse_split(&b2, &btf1).unwrap();
     validate_raw(
@@ -421,8 +422,8 @@ fn distilled_base_embedded_err() {
     let mut b = Builder::new();
     b.add_int("int", 4, SIGNED);
     b.add_struct("s1", 8);
-    b.add_member("f1", TypeId(1), 0, 0);
-    b.add_member("f2", TypeId(1), 32, 0);
+    b.add_member("f1", TypeId(1), 0, 0).unwrap();
+    b.add_member("f2", TypeId(1), 32, 0).unwrap();
     let b5 = bytes(&b);
     let btf5 = Btf::parse(&b5).unwrap();
     let f = relocation_failures(&btf4, &btf5);
@@ -534,7 +535,7 @@ fn base_with_unrepresentable_kinds() -> Builder<'static> {
     b.add_func("base_fn", 1, TypeId(2)); // [3] FUNC
     b.add_var("base_var", 1, TypeId(1)); // [4] VAR
     b.add_datasec(".data", 4); // [5] DATASEC
-    b.add_secinfo(TypeId(4), 0, 4);
+    b.add_secinfo(TypeId(4), 0, 4).unwrap();
     b.add_decl_tag("base_tag", TypeId(3), -1); // [6] DECL_TAG
     b.add_ptr(TypeId(3)); // [7] PTR to FUNC (anonymous: copied, and walked)
     b
@@ -562,7 +563,7 @@ fn unrepresentable_split<'b>(base: &'b Btf<'b>, i: usize) -> Builder<'b> {
         }
         1 => {
             s.add_datasec(".bss", 4);
-            s.add_secinfo(TypeId(4), 0, 4);
+            s.add_secinfo(TypeId(4), 0, 4).unwrap();
         }
         2 => {
             s.add_ptr(TypeId(5));

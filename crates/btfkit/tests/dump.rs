@@ -149,21 +149,21 @@ fn all_kinds() -> Builder<'static> {
     let pint = b.add_ptr(int); // 5
     b.add_array(int, uint, 4); // 6
     let s = b.add_struct("s", 16); // 7
-    b.add_member("a", int, 0, 0);
-    b.add_member("b", uint, 32, 3);
-    b.add_member("c", uint, 35, 5);
-    b.add_member("", TypeId(8), 64, 0);
+    b.add_member("a", int, 0, 0).unwrap();
+    b.add_member("b", uint, 32, 3).unwrap();
+    b.add_member("c", uint, 35, 5).unwrap();
+    b.add_member("", TypeId(8), 64, 0).unwrap();
     b.add_union("", 4); // 8
-    b.add_member("x", int, 0, 0);
-    b.add_member("y", uint, 0, 0);
+    b.add_member("x", int, 0, 0).unwrap();
+    b.add_member("y", uint, 0, 0).unwrap();
     b.add_enum("e", 4, true); // 9
-    b.add_enum_value("NEG", -1);
-    b.add_enum_value("ZERO", 0);
-    b.add_enum_value("MAX", i32::MAX as i64);
-    b.add_enum_value("MIN", i32::MIN as i64);
+    b.add_enum_value("NEG", -1).unwrap();
+    b.add_enum_value("ZERO", 0).unwrap();
+    b.add_enum_value("MAX", i32::MAX as i64).unwrap();
+    b.add_enum_value("MIN", i32::MIN as i64).unwrap();
     b.add_enum("ue", 4, false); // 10
-    b.add_enum_value("A", 0);
-    b.add_enum_value("B", 0xffff_ffff);
+    b.add_enum_value("A", 0).unwrap();
+    b.add_enum_value("B", 0xffff_ffff).unwrap();
     b.add_fwd("fs", FwdKind::Struct); // 11
     b.add_fwd("fu", FwdKind::Union); // 12
     b.add_typedef("t", int); // 13
@@ -171,9 +171,9 @@ fn all_kinds() -> Builder<'static> {
     b.add_const(vol); // 15
     b.add_restrict(pint); // 16
     let proto = b.add_func_proto(int); // 17
-    b.add_param("a", int);
-    b.add_param("p", pint);
-    b.add_param("", TypeId::VOID);
+    b.add_param("a", int).unwrap();
+    b.add_param("p", pint).unwrap();
+    b.add_param("", TypeId::VOID).unwrap();
     b.add_func("f", r::FUNC_STATIC, proto); // 18
     b.add_func("g", r::FUNC_GLOBAL, proto); // 19
     b.add_func("h", r::FUNC_EXTERN, proto); // 20
@@ -181,21 +181,21 @@ fn all_kinds() -> Builder<'static> {
     let vg = b.add_var("vg", r::VAR_GLOBAL_ALLOCATED, int); // 22
     let ve = b.add_var("ve", r::VAR_GLOBAL_EXTERN, uint); // 23
     b.add_datasec(".data", 12); // 24
-    b.add_secinfo(vs, 0, 4);
-    b.add_secinfo(vg, 4, 4);
-    b.add_secinfo(ve, 8, 4);
+    b.add_secinfo(vs, 0, 4).unwrap();
+    b.add_secinfo(vg, 4, 4).unwrap();
+    b.add_secinfo(ve, 8, 4).unwrap();
     b.add_float("double", 8); // 25
     b.add_decl_tag("tag1", s, -1); // 26
     b.add_decl_tag("tag2", s, 1); // 27
     let tt = b.add_type_tag("user", int); // 28
     b.add_ptr(tt); // 29
     b.add_enum64("e64", 8, false); // 30
-    b.add_enum64_value("U", u64::MAX);
-    b.add_enum64_value("BIG", 1 << 40);
+    b.add_enum64_value("U", u64::MAX).unwrap();
+    b.add_enum64_value("BIG", 1 << 40).unwrap();
     b.add_enum64("s64", 8, true); // 31
-    b.add_enum64_value("MIN", i64::MIN as u64);
-    b.add_enum64_value("M1", -1i64 as u64);
-    b.add_enum64_value("P", 5);
+    b.add_enum64_value("MIN", i64::MIN as u64).unwrap();
+    b.add_enum64_value("M1", -1i64 as u64).unwrap();
+    b.add_enum64_value("P", 5).unwrap();
     b.add_func_proto(TypeId::VOID); // 32: void (void)
                                     // 33: names that are not UTF-8 or need JSON escaping.
     let bad = b.add_str_bytes(b"\xff\xfebad").0;
@@ -291,10 +291,10 @@ fn oddities() -> Vec<u8> {
     let v = b.add_var("v", 7, int); // 6: VAR linkage=(unknown)
     b.add_func("f", 9, TypeId(9)); // 7: FUNC linkage=(unknown)
     b.add_datasec("sec", 8); // 8
-    b.add_secinfo(v, 0, 4);
-    b.add_secinfo(TypeId::VOID, 4, 4);
-    b.add_secinfo(TypeId(999), 0, 0);
-    b.add_secinfo(int, 8, 0);
+    b.add_secinfo(v, 0, 4).unwrap();
+    b.add_secinfo(TypeId::VOID, 4, 4).unwrap();
+    b.add_secinfo(TypeId(999), 0, 0).unwrap();
+    b.add_secinfo(int, 8, 0).unwrap();
     b.add_func_proto(TypeId::VOID); // 9
     b.add_raw(0, r::info(7, 0, false), 0, &[]); // 10: anonymous FWD
     b.to_bytes(Endian::Little)
@@ -322,7 +322,7 @@ fn split_base() -> Vec<u8> {
     let int = b.add_int("int", 4, r::INT_SIGNED); // 1
     b.add_var("base_var", r::VAR_GLOBAL_ALLOCATED, int); // 2
     b.add_struct("shared", 4); // 3
-    b.add_member("m", int, 0, 0);
+    b.add_member("m", int, 0, 0).unwrap();
     b.to_bytes(Endian::Little)
 }
 
@@ -331,14 +331,14 @@ fn split_blob(base: &Btf<'_>) -> Vec<u8> {
     let int = TypeId(1);
     let p = b.add_ptr(TypeId(3)); // 4
     b.add_struct("shared", 16); // 5: name from the base's strings
-    b.add_member("m", int, 0, 0);
-    b.add_member("p", p, 64, 0);
+    b.add_member("m", int, 0, 0).unwrap();
+    b.add_member("p", p, 64, 0).unwrap();
     let v = b.add_var("own_var", r::VAR_STATIC, TypeId(5)); // 6
     b.add_datasec(".bss", 24); // 7: entries in the base and in the split
-    b.add_secinfo(TypeId(2), 0, 4);
-    b.add_secinfo(v, 8, 16);
+    b.add_secinfo(TypeId(2), 0, 4).unwrap();
+    b.add_secinfo(v, 8, 16).unwrap();
     b.add_enum("own_enum", 4, false); // 8
-    b.add_enum_value("OWN", 7);
+    b.add_enum_value("OWN", 7).unwrap();
     b.to_bytes(Endian::Little)
 }
 
@@ -724,8 +724,8 @@ fn long_names() {
     let mut b = Builder::new();
     let int = b.add_int(&long, 4, r::INT_SIGNED); // 1
     b.add_struct(&mid, 4); // 2
-    b.add_member(&long, int, 0, 0);
-    b.add_member(&mid, int, 0, 0);
+    b.add_member(&long, int, 0, 0).unwrap();
+    b.add_member(&mid, int, 0, 0).unwrap();
     let blob = b.to_bytes(Endian::Little);
     let golden = format!(
         "[1] INT '{long}' size=4 bits_offset=0 nr_bits=32 encoding=SIGNED\n\

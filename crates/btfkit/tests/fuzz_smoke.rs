@@ -15,32 +15,32 @@ fn every_kind(endian: Endian) -> Vec<u8> {
     let ptr = b.add_ptr(int);
     let arr = b.add_array(ch, int, 16);
     b.add_struct("s", 32);
-    b.add_member("a", int, 0, 0);
-    b.add_member("bits", int, 32, 3);
-    b.add_member("p", ptr, 64, 0);
-    b.add_member("arr", arr, 128, 0);
+    b.add_member("a", int, 0, 0).unwrap();
+    b.add_member("bits", int, 32, 3).unwrap();
+    b.add_member("p", ptr, 64, 0).unwrap();
+    b.add_member("arr", arr, 128, 0).unwrap();
     let u = b.add_union("u", 4);
-    b.add_member("x", int, 0, 0);
+    b.add_member("x", int, 0, 0).unwrap();
     b.add_enum("e", 4, true);
-    b.add_enum_value("A", -1);
-    b.add_enum_value("B", 7);
+    b.add_enum_value("A", -1).unwrap();
+    b.add_enum_value("B", 7).unwrap();
     b.add_fwd("f", FwdKind::Union);
     let td = b.add_typedef("td", int);
     let v = b.add_volatile(td);
     let c = b.add_const(v);
     b.add_restrict(ptr);
     let proto = b.add_func_proto(int);
-    b.add_param("x", c);
-    b.add_param("", btfkit::TypeId(0));
+    b.add_param("x", c).unwrap();
+    b.add_param("", btfkit::TypeId(0)).unwrap();
     let func = b.add_func("fn", 1, proto);
     let var = b.add_var("v", 1, u);
     b.add_datasec(".data", 8);
-    b.add_secinfo(var, 0, 4);
+    b.add_secinfo(var, 0, 4).unwrap();
     b.add_float("double", 8);
     b.add_decl_tag("tag", func, 0);
     b.add_type_tag("user", int);
     b.add_enum64("e64", 8, false);
-    b.add_enum64_value("BIG", 1 << 40);
+    b.add_enum64_value("BIG", 1 << 40).unwrap();
     b.to_bytes(endian)
 }
 

@@ -77,7 +77,7 @@ fn build(b: &mut Builder<'_>, ops: &[Op], k: &mut Known, prefix: &str) {
                 };
                 for (i, p) in ptrs.iter().enumerate() {
                     let off = if is_struct { i as u32 * 64 } else { 0 };
-                    b.add_member(format!("m{i}"), *p, off, 0);
+                    b.add_member(format!("m{i}"), *p, off, 0).unwrap();
                 }
                 (s, true)
             }
@@ -85,11 +85,12 @@ fn build(b: &mut Builder<'_>, ops: &[Op], k: &mut Known, prefix: &str) {
                 let n = named(y % 3 == 0);
                 let e = if y % 2 == 0 {
                     let e = b.add_enum(&n, [1, 2, 4, 8][x as usize % 4], false);
-                    b.add_enum_value(format!("{name}_A"), (x % 100) as i64);
+                    b.add_enum_value(format!("{name}_A"), (x % 100) as i64)
+                        .unwrap();
                     e
                 } else {
                     let e = b.add_enum64(&n, 8, y % 4 == 1);
-                    b.add_enum64_value(format!("{name}_A"), x as u64);
+                    b.add_enum64_value(format!("{name}_A"), x as u64).unwrap();
                     e
                 };
                 (e, true)
@@ -104,7 +105,7 @@ fn build(b: &mut Builder<'_>, ops: &[Op], k: &mut Known, prefix: &str) {
             }
             10 if !k.sized.is_empty() => {
                 let proto = b.add_func_proto(pick(&k.sized, x));
-                b.add_param("a", pick(&k.sized, y));
+                b.add_param("a", pick(&k.sized, y)).unwrap();
                 (proto, false)
             }
             _ if !k.sized.is_empty() => (b.add_volatile(pick(&k.sized, y)), true),
@@ -228,7 +229,7 @@ fn struct_lands_on_enum_unless_strict() {
     let mut b = Builder::new();
     b.add_int("int", 4, raw::INT_SIGNED);
     let st = b.add_struct("thing", 4);
-    b.add_member("x", TypeId(1), 0, 0);
+    b.add_member("x", TypeId(1), 0, 0).unwrap();
     let orig_bytes = b.to_bytes(Endian::Little);
     let orig = Btf::parse(&orig_bytes).unwrap();
     let mut s = Builder::new_split(&orig);
@@ -244,19 +245,19 @@ fn struct_lands_on_enum_unless_strict() {
     let mut other = Builder::new();
     other.add_int("int", 4, raw::INT_SIGNED);
     let e = other.add_enum("thing", 4, false);
-    other.add_enum_value("THING_A", 1);
+    other.add_enum_value("THING_A", 1).unwrap();
     let other_bytes = other.to_bytes(Endian::Little);
     let other = Btf::parse(&other_bytes).unwrap();
 
     let r = relocate::relocate(&ds, &other, Default::default()).expect("libbpf's rules accept it");
-    let dist_struct = TypeId(r.id_map.iter().position(|&v| v == e.0).unwrap() as u32);
+    let dist_struct = r.id_map.iter().find(|&(_, new)| new == e).unwrap().0;
     assert_eq!(r.cross_kind, vec![(dist_struct, e)]);
     let err = relocate::relocate(&ds, &other, relocate::Options { strict_kinds: true })
         .expect_err("strict kinds refuse it");
-    assert_eq!(err.failures.len(), 1);
-    assert_eq!(err.failures[0].name, "thing");
+    assert_eq!(err.failures().len(), 1);
+    assert_eq!(err.failures()[0].name, "thing");
     assert_eq!(
-        err.failures[0].candidates[0].mismatch,
+        err.failures()[0].candidates[0].mismatch,
         Some(relocate::Mismatch::Kind)
     );
 }

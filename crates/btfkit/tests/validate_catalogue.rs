@@ -202,8 +202,8 @@ fn small() -> Vec<u8> {
     le(|b| {
         let int = b.add_int("int", 4, SIGNED);
         let s = b.add_struct("pair", 8);
-        b.add_member("a", int, 0, 0);
-        b.add_member("b", int, 32, 0);
+        b.add_member("a", int, 0, 0).unwrap();
+        b.add_member("b", int, 32, 0).unwrap();
         b.add_ptr(s);
     })
 }
@@ -230,8 +230,8 @@ fn split_base() -> Vec<u8> {
     le(|b| {
         let int = b.add_int("int", 4, SIGNED);
         let s = b.add_struct("task_struct", 8);
-        b.add_member("pid", int, 0, 0);
-        b.add_member("tgid", int, 32, 0);
+        b.add_member("pid", int, 0, 0).unwrap();
+        b.add_member("tgid", int, 32, 0).unwrap();
         b.add_ptr(s);
     })
 }
@@ -241,7 +241,7 @@ fn other_base() -> Vec<u8> {
     le(|b| {
         let int = b.add_int("long unsigned int", 8, 0);
         let s = b.add_struct("mm", 8);
-        b.add_member("x", int, 0, 0);
+        b.add_member("x", int, 0, 0).unwrap();
         b.add_ptr(s);
     })
 }
@@ -258,11 +258,11 @@ fn split(base: &[u8], f: impl FnOnce(&mut Builder, &Btf<'_>)) -> Vec<u8> {
 fn good_module() -> Vec<u8> {
     split(&split_base(), |b, _| {
         let s = b.add_struct("mod_state", 16);
-        b.add_member("pid", TypeId(1), 0, 0);
-        b.add_member("task", TypeId(3), 64, 0);
+        b.add_member("pid", TypeId(1), 0, 0).unwrap();
+        b.add_member("task", TypeId(3), 64, 0).unwrap();
         b.add_typedef("task_struct_t", TypeId(2));
         let proto = b.add_func_proto(TypeId(1));
-        b.add_param("tgid", TypeId(1));
+        b.add_param("tgid", TypeId(1)).unwrap();
         b.add_func("mod_init", 1, proto);
         b.add_ptr(s);
     })
@@ -274,19 +274,19 @@ fn all_kinds(b: &mut Builder) {
     let long = b.add_int("long int", 8, SIGNED); // 2
     let chr = b.add_int("char", 1, raw::INT_CHAR); // 3
     let s = b.add_struct("thing", 24); // 4
-    b.add_member("a", int, 0, 0);
-    b.add_member("flags", int, 32, 3);
-    b.add_member("more", int, 35, 5);
-    b.add_member("next", TypeId(9), 64, 0);
-    b.add_member("name", TypeId(8), 128, 0);
-    b.add_member("", TypeId(6), 160, 0);
+    b.add_member("a", int, 0, 0).unwrap();
+    b.add_member("flags", int, 32, 3).unwrap();
+    b.add_member("more", int, 35, 5).unwrap();
+    b.add_member("next", TypeId(9), 64, 0).unwrap();
+    b.add_member("name", TypeId(8), 128, 0).unwrap();
+    b.add_member("", TypeId(6), 160, 0).unwrap();
     let u = b.add_union("", 4); // 5
-    b.add_member("i", int, 0, 0);
-    b.add_member("f", TypeId(17), 0, 0);
+    b.add_member("i", int, 0, 0).unwrap();
+    b.add_member("f", TypeId(17), 0, 0).unwrap();
     let _ = u;
     let e = b.add_enum("color", 4, false); // 6
-    b.add_enum_value("RED", 0);
-    b.add_enum_value("GREEN", 1);
+    b.add_enum_value("RED", 0).unwrap();
+    b.add_enum_value("GREEN", 1).unwrap();
     let _ = e;
     let fwd = b.add_fwd("opaque", FwdKind::Struct); // 7
     b.add_array(chr, int, 4); // 8
@@ -297,14 +297,14 @@ fn all_kinds(b: &mut Builder) {
     let r = b.add_restrict(TypeId(14)); // 13
     b.add_ptr(fwd); // 14
     let proto = b.add_func_proto(int); // 15
-    b.add_param("x", c);
-    b.add_param("y", r);
-    b.add_param("", TypeId(0));
+    b.add_param("x", c).unwrap();
+    b.add_param("y", r).unwrap();
+    b.add_param("", TypeId(0)).unwrap();
     let f = b.add_func("do_thing", 1, proto); // 16
     b.add_float("float", 4); // 17
     let var = b.add_var("counter", 1, long); // 18
     b.add_datasec(".data", 16); // 19
-    b.add_secinfo(var, 0, 8);
+    b.add_secinfo(var, 0, 8).unwrap();
     b.add_decl_tag("tag", f, 0); // 20
     b.add_decl_tag("tag", s, -1); // 21
     b.add_decl_attr("attr", td, -1); // 22
@@ -312,7 +312,7 @@ fn all_kinds(b: &mut Builder) {
     b.add_ptr(tt); // 24
     b.add_type_attr("attr", int); // 25
     let e64 = b.add_enum64("big", 8, false); // 26
-    b.add_enum64_value("HUGE", 1 << 40);
+    b.add_enum64_value("HUGE", 1 << 40).unwrap();
     let _ = e64;
 }
 
@@ -788,7 +788,7 @@ const CASES: &[Case] = &[
         || {
             le(|b| {
                 let s = b.add_struct("s", 4);
-                b.add_member("m", TypeId(s.0 + 5), 0, 0);
+                b.add_member("m", TypeId(s.0 + 5), 0, 0).unwrap();
             })
         },
         Rule::TypeIdOutOfRange,
@@ -894,8 +894,8 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_struct("s", 8);
-                b.add_member("a", int, 32, 0);
-                b.add_member("b", int, 0, 0);
+                b.add_member("a", int, 32, 0).unwrap();
+                b.add_member("b", int, 0, 0).unwrap();
             })
         },
         Rule::MemberBadOffset,
@@ -907,7 +907,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_union("u", 8);
-                b.add_member("a", int, 32, 0);
+                b.add_member("a", int, 32, 0).unwrap();
             })
         },
         Rule::MemberBadOffset,
@@ -919,7 +919,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_struct("s", 4);
-                b.add_member("a", int, 64, 0);
+                b.add_member("a", int, 64, 0).unwrap();
             })
         },
         Rule::MemberBadOffset,
@@ -932,7 +932,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let p = b.add_ptr(int);
                 b.add_struct("s", 16);
-                b.add_member("p", p, 4, 0);
+                b.add_member("p", p, 4, 0).unwrap();
             })
         },
         Rule::MemberBadOffset,
@@ -944,7 +944,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let d = b.add_float("double", 8);
                 b.add_struct("s", 16);
-                b.add_member("d", d, 32, 0);
+                b.add_member("d", d, 32, 0).unwrap();
             })
         },
         Rule::MemberBadOffset,
@@ -956,7 +956,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let l = b.add_int("long", 8, 0);
                 b.add_struct("s", 8);
-                b.add_member("x", l, 32, 0);
+                b.add_member("x", l, 32, 0).unwrap();
             })
         },
         Rule::MemberExceedsSize,
@@ -968,7 +968,7 @@ const CASES: &[Case] = &[
             be(|b| {
                 let l = b.add_int("long", 8, 0);
                 b.add_struct("s", 8);
-                b.add_member("x", l, 32, 0);
+                b.add_member("x", l, 32, 0).unwrap();
             })
         },
         Rule::MemberExceedsSize,
@@ -981,7 +981,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let a = b.add_array(int, int, 4);
                 b.add_struct("s", 8);
-                b.add_member("a", a, 0, 0);
+                b.add_member("a", a, 0, 0).unwrap();
             })
         },
         Rule::MemberExceedsSize,
@@ -993,7 +993,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_struct("s", 8);
-                b.add_member("f", int, 0, 40);
+                b.add_member("f", int, 0, 40).unwrap();
             })
         },
         Rule::MemberBadBitfield,
@@ -1006,7 +1006,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let p = b.add_ptr(int);
                 b.add_struct("s", 8);
-                b.add_member("p", p, 0, 3);
+                b.add_member("p", p, 0, 3).unwrap();
             })
         },
         Rule::MemberBadBitfield,
@@ -1017,9 +1017,9 @@ const CASES: &[Case] = &[
         || {
             le(|b| {
                 let e = b.add_enum64("e", 8, false);
-                b.add_enum64_value("A", 1);
+                b.add_enum64_value("A", 1).unwrap();
                 b.add_struct("s", 8);
-                b.add_member("f", e, 0, 40);
+                b.add_member("f", e, 0, 40).unwrap();
             })
         },
         Rule::MemberBadBitfield,
@@ -1031,7 +1031,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let i = b.add_int("__int128", 16, 0);
                 b.add_struct("s", 32);
-                b.add_member("x", i, 4, 0);
+                b.add_member("x", i, 4, 0).unwrap();
             })
         },
         Rule::MemberBadBitfield,
@@ -1042,7 +1042,7 @@ const CASES: &[Case] = &[
         || {
             le(|b| {
                 b.add_struct("s", 4);
-                b.add_member("v", TypeId(0), 0, 0);
+                b.add_member("v", TypeId(0), 0, 0).unwrap();
             })
         },
         Rule::BadReferencedKind,
@@ -1054,7 +1054,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let f = b.add_fwd("f", FwdKind::Struct);
                 b.add_struct("s", 4);
-                b.add_member("m", f, 0, 0);
+                b.add_member("m", f, 0, 0).unwrap();
             })
         },
         Rule::BadReferencedKind,
@@ -1067,7 +1067,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let v = b.add_var("v", 0, int);
                 b.add_struct("s", 4);
-                b.add_member("m", v, 0, 0);
+                b.add_member("m", v, 0, 0).unwrap();
             })
         },
         Rule::BadReferencedKind,
@@ -1080,7 +1080,7 @@ const CASES: &[Case] = &[
                 let f = b.add_fwd("f", FwdKind::Struct);
                 let c = b.add_const(f);
                 b.add_struct("s", 4);
-                b.add_member("m", c, 0, 0);
+                b.add_member("m", c, 0, 0).unwrap();
             })
         },
         Rule::BadReferencedKind,
@@ -1091,7 +1091,7 @@ const CASES: &[Case] = &[
         || {
             le(|b| {
                 b.add_enum("e", 3, false);
-                b.add_enum_value("A", 0);
+                b.add_enum_value("A", 0).unwrap();
             })
         },
         Rule::EnumBadSize,
@@ -1102,7 +1102,7 @@ const CASES: &[Case] = &[
         || {
             le(|b| {
                 b.add_enum64("e", 16, false);
-                b.add_enum64_value("A", 0);
+                b.add_enum64_value("A", 0).unwrap();
             })
         },
         Rule::EnumBadSize,
@@ -1113,7 +1113,7 @@ const CASES: &[Case] = &[
         || {
             le(|b| {
                 b.add_enum("e", 4, false);
-                b.add_enum_value("", 0);
+                b.add_enum_value("", 0).unwrap();
             })
         },
         Rule::MissingName,
@@ -1170,7 +1170,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 let p = b.add_func_proto(int);
-                b.add_param("", int);
+                b.add_param("", int).unwrap();
                 b.add_func("f", 0, p);
             })
         },
@@ -1194,8 +1194,8 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_func_proto(int);
-                b.add_param("", TypeId(0));
-                b.add_param("x", int);
+                b.add_param("", TypeId(0)).unwrap();
+                b.add_param("x", int).unwrap();
             })
         },
         Rule::FuncProtoBadParam,
@@ -1207,8 +1207,8 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_func_proto(int);
-                b.add_param("x", int);
-                b.add_param("rest", TypeId(0));
+                b.add_param("x", int).unwrap();
+                b.add_param("rest", TypeId(0)).unwrap();
             })
         },
         Rule::FuncProtoBadParam,
@@ -1232,7 +1232,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let v = b.add_var("v", 0, int);
                 b.add_func_proto(int);
-                b.add_param("x", v);
+                b.add_param("x", v).unwrap();
             })
         },
         Rule::FuncProtoBadParam,
@@ -1244,7 +1244,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_func_proto(int);
-                b.add_param("a b", int);
+                b.add_param("a b", int).unwrap();
             })
         },
         Rule::InvalidName,
@@ -1300,7 +1300,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let v = b.add_var("v", 0, int);
                 b.add_datasec(".bss", 0);
-                b.add_secinfo(v, 0, 4);
+                b.add_secinfo(v, 0, 4).unwrap();
             })
         },
         Rule::BadSize,
@@ -1312,7 +1312,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 b.add_datasec(".bss", 4);
-                b.add_secinfo(int, 0, 4);
+                b.add_secinfo(int, 0, 4).unwrap();
             })
         },
         Rule::DatasecBadEntry,
@@ -1326,8 +1326,8 @@ const CASES: &[Case] = &[
                 let v = b.add_var("v", 0, int);
                 let w = b.add_var("w", 0, int);
                 b.add_datasec(".bss", 8);
-                b.add_secinfo(v, 0, 4);
-                b.add_secinfo(w, 2, 4);
+                b.add_secinfo(v, 0, 4).unwrap();
+                b.add_secinfo(w, 2, 4).unwrap();
             })
         },
         Rule::DatasecBadEntry,
@@ -1340,7 +1340,7 @@ const CASES: &[Case] = &[
                 let l = b.add_int("long", 8, 0);
                 let v = b.add_var("v", 0, l);
                 b.add_datasec(".bss", 8);
-                b.add_secinfo(v, 0, 4);
+                b.add_secinfo(v, 0, 4).unwrap();
             })
         },
         Rule::DatasecBadEntry,
@@ -1353,7 +1353,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let v = b.add_var("v", 0, int);
                 b.add_datasec(".da\tta", 4);
-                b.add_secinfo(v, 0, 4);
+                b.add_secinfo(v, 0, 4).unwrap();
             })
         },
         Rule::InvalidName,
@@ -1399,7 +1399,7 @@ const CASES: &[Case] = &[
             le(|b| {
                 let int = b.add_int("int", 4, 0);
                 let s = b.add_struct("s", 4);
-                b.add_member("a", int, 0, 0);
+                b.add_member("a", int, 0, 0).unwrap();
                 b.add_decl_tag("t", s, 1);
             })
         },
@@ -1473,7 +1473,7 @@ const CASES: &[Case] = &[
                 let int = b.add_int("int", 4, 0);
                 let v = b.add_var("v", 0, int);
                 let d = b.add_datasec(".bss", 4);
-                b.add_secinfo(v, 0, 4);
+                b.add_secinfo(v, 0, 4).unwrap();
                 b.add_const(d);
             })
         },
@@ -1507,9 +1507,9 @@ const CASES: &[Case] = &[
         || {
             le(|b| {
                 let a = b.add_struct("a", 4);
-                b.add_member("b", TypeId(a.0 + 1), 0, 0);
+                b.add_member("b", TypeId(a.0 + 1), 0, 0).unwrap();
                 b.add_struct("b", 4);
-                b.add_member("a", a, 0, 0);
+                b.add_member("a", a, 0, 0).unwrap();
             })
         },
         Rule::ReferenceLoop,
@@ -1591,7 +1591,7 @@ const CASES: &[Case] = &[
         build: || {
             split(&split_base(), |b, _| {
                 b.add_struct("m", 4);
-                b.add_member("t", TypeId(2), 0, 0);
+                b.add_member("t", TypeId(2), 0, 0).unwrap();
             })
         },
         base: Some(split_base),
@@ -1764,7 +1764,7 @@ fn names_the_kernel_accepts() {
             b.add_typedef(".anon.1", int);
             let v = b.add_var("v", 0, int);
             b.add_datasec(".data..percpu (hot) #1", 4);
-            b.add_secinfo(v, 0, 4);
+            b.add_secinfo(v, 0, 4).unwrap();
         }),
     );
 }
@@ -1800,10 +1800,10 @@ fn kernel_quirks_accepted() {
         &le(|b| {
             let int = b.add_int("int", 4, 0);
             let e = b.add_enum64("e", 8, false);
-            b.add_enum64_value("A", 1);
+            b.add_enum64_value("A", 1).unwrap();
             b.add_struct("s", 8);
-            b.add_member("i", int, 0, 1);
-            b.add_member("e", e, 32, 0);
+            b.add_member("i", int, 0, 1).unwrap();
+            b.add_member("e", e, 32, 0).unwrap();
         }),
     );
 }
@@ -1817,7 +1817,7 @@ fn long_modifier_chain_is_linear() {
             t = b.add_const(t);
         }
         b.add_struct("s", 4);
-        b.add_member("c", t, 0, 0);
+        b.add_member("c", t, 0, 0).unwrap();
     });
     let t0 = Instant::now();
     assert_valid("100k CONSTs", &data);
@@ -1849,8 +1849,8 @@ fn every_problem_is_reported_in_blob_order() {
         b.add_typedef("", int); // 2: no name
         b.add_ptr(TypeId(50)); // 3: no such type
         b.add_struct("s", 4); // 4: two bad members
-        b.add_member("a", int, 64, 0);
-        b.add_member("b-c", int, 0, 0); // the bad offset of "a" does not count
+        b.add_member("a", int, 64, 0).unwrap();
+        b.add_member("b-c", int, 0, 0).unwrap(); // the bad offset of "a" does not count
     });
     let btf = Btf::parse(&data).expect("parse");
     let errs = validate(&btf);
@@ -1876,8 +1876,8 @@ fn messages_name_the_type_the_field_and_the_numbers() {
     let data = le(|b| {
         let l = b.add_int("long", 8, SIGNED);
         b.add_struct("foo", 8);
-        b.add_member("a", l, 0, 0);
-        b.add_member("x", l, 96, 0);
+        b.add_member("a", l, 0, 0).unwrap();
+        b.add_member("x", l, 96, 0).unwrap();
     });
     let btf = Btf::parse(&data).expect("parse");
     let errs = validate(&btf);
@@ -1895,7 +1895,7 @@ fn messages_name_the_type_the_field_and_the_numbers() {
     let data = le(|b| {
         let l = b.add_int("long", 8, SIGNED);
         b.add_struct("foo", 8);
-        b.add_member("x", l, 32, 0);
+        b.add_member("x", l, 32, 0).unwrap();
     });
     let btf = Btf::parse(&data).expect("parse");
     let errs = validate(&btf);

@@ -57,7 +57,7 @@ fn btfkit_all(target: &Btf<'_>) -> usize {
             let ds = Btf::parse_split(ds, &db).expect("split");
             match btfkit::relocate::relocate(&ds, target, Default::default()) {
                 Ok(r) => r.split.len(),
-                Err(e) => e.failures.len(),
+                Err(e) => e.failures().len(),
             }
         })
         .sum()

@@ -20,8 +20,8 @@
 #![allow(unsafe_code)]
 
 use crate::libbpf::{take_log, LibbpfBtf, LibbpfError, Result};
-use btfkit::write::{Builder, FwdKind};
-use btfkit::TypeId;
+use btfkit::write::{BuildError, Builder, FwdKind};
+use btfkit::{Kind, TypeId};
 use libbpf_sys as sys;
 use std::ffi::{c_int, CString};
 
@@ -536,13 +536,17 @@ impl Op {
         }
     }
 
-    /// Runs the call on a btfkit builder (which checks nothing: run only calls libbpf
-    /// accepts); returns the new type's id for calls that add a type.
-    pub fn apply_builder(&self, b: &mut Builder<'_>) -> Option<TypeId> {
-        Some(match *self {
+    /// Runs the call on a btfkit builder; returns the new type's id for calls that add a
+    /// type. The builder refuses misplaced element calls (libbpf's `-EINVAL`) but not
+    /// every argument libbpf checks: run calls libbpf refuses only to see them refused.
+    pub fn apply_builder(
+        &self,
+        b: &mut Builder<'_>,
+    ) -> std::result::Result<Option<TypeId>, BuildError> {
+        Ok(Some(match *self {
             Op::Str(s) => {
                 b.add_str_bytes(s);
-                return None;
+                return Ok(None);
             }
             Op::Int(n, sz, enc) => b.add_int(n, sz, enc),
             Op::Float(n, sz) => b.add_float(n, sz),
@@ -557,18 +561,18 @@ impl Op {
             Op::Struct(n, sz) => b.add_struct(n, sz),
             Op::Union(n, sz) => b.add_union(n, sz),
             Op::Field(n, t, off, bits) => {
-                b.add_member(n, TypeId(t), off, bits);
-                return None;
+                b.add_member(n, TypeId(t), off, bits)?;
+                return Ok(None);
             }
             Op::Enum(n, sz) => b.add_enum(n, sz, false),
             Op::EnumValue(n, v) => {
-                b.add_enum_value(n, v);
-                return None;
+                b.add_enum_value(n, v)?;
+                return Ok(None);
             }
             Op::Enum64(n, sz, s) => b.add_enum64(n, sz, s),
             Op::Enum64Value(n, v) => {
-                b.add_enum64_value(n, v);
-                return None;
+                b.add_enum64_value(n, v)?;
+                return Ok(None);
             }
             Op::Fwd(n, 0) => b.add_fwd(n, FwdKind::Struct),
             Op::Fwd(n, 1) => b.add_fwd(n, FwdKind::Union),
@@ -576,18 +580,43 @@ impl Op {
             Op::Func(n, l, p) => b.add_func(n, l, TypeId(p)),
             Op::FuncProto(r) => b.add_func_proto(TypeId(r)),
             Op::Param(n, t) => {
-                b.add_param(n, TypeId(t));
-                return None;
+                b.add_param(n, TypeId(t))?;
+                return Ok(None);
             }
             Op::Var(n, l, t) => b.add_var(n, l, TypeId(t)),
             Op::Datasec(n, sz) => b.add_datasec(n, sz),
             Op::Secinfo(t, off, sz) => {
-                b.add_secinfo(TypeId(t), off, sz);
-                return None;
+                b.add_secinfo(TypeId(t), off, sz)?;
+                return Ok(None);
             }
             Op::DeclTag(n, t, c) => b.add_decl_tag(n, TypeId(t), c),
             Op::DeclAttr(n, t, c) => b.add_decl_attr(n, TypeId(t), c),
-        })
+        }))
+    }
+
+    /// Whether this call adds an element to the last type (a member, enumerator,
+    /// parameter or DATASEC entry) rather than a type.
+    pub fn is_element(&self) -> bool {
+        matches!(
+            self,
+            Op::Field(..)
+                | Op::EnumValue(..)
+                | Op::Enum64Value(..)
+                | Op::Param(..)
+                | Op::Secinfo(..)
+        )
+    }
+
+    /// The kinds of last type this element call adds to (empty for other calls).
+    pub fn element_of(&self) -> &'static [Kind] {
+        match self {
+            Op::Field(..) => &[Kind::STRUCT, Kind::UNION],
+            Op::EnumValue(..) => &[Kind::ENUM],
+            Op::Enum64Value(..) => &[Kind::ENUM64],
+            Op::Param(..) => &[Kind::FUNC_PROTO],
+            Op::Secinfo(..) => &[Kind::DATASEC],
+            _ => &[],
+        }
     }
 }
 
@@ -601,7 +630,10 @@ pub fn apply_all(
     for (i, op) in ops.iter().enumerate() {
         op.apply_libbpf(lb)
             .map_err(|e| format!("call {i} {op:?}: {e}"))?;
-        if let Some(id) = op.apply_builder(ours) {
+        let ours_id = op
+            .apply_builder(ours)
+            .map_err(|e| format!("call {i} {op:?}: libbpf accepts it, btfkit: {e}"))?;
+        if let Some(id) = ours_id {
             if id.0 + 1 != lb.type_cnt() {
                 return Err(format!(
                     "call {i} {op:?}: btfkit gave id {id}, libbpf {}",

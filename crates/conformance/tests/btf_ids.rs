@@ -311,7 +311,8 @@ fn package_modules_keep_their_btf_ids_through_distill() {
         let before = meaning(&ids, &split, Some);
 
         let roots = ids.roots(&split);
-        let (d, section) = btf_ids::distill(&split, &ids).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (d, section, _) = btfkit::module::distill_with_btf_ids(&split, &ids)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         if roots.is_empty() {
             // Nothing extra to keep: exactly libbpf's distill.
             let lb_split = LibbpfBtf::parse_split(&secs.btf, &lb_base).expect("libbpf reads");
@@ -374,10 +375,12 @@ fn package_modules_keep_their_btf_ids_through_distill() {
             "{name}: relocation like libbpf"
         );
         let rs = Btf::parse_split(&r.split, &base).unwrap();
-        let map = |id: u32| r.id_map.get(id as usize).copied();
+        let map = |id: u32| r.id_map.get(btfkit::TypeId(id)).map(|t| t.0);
         let relocated = meaning(&new_ids, &rs, map);
         assert_eq!(relocated, before, "{name}: same types after relocation");
-        libbpf_agrees(name, &new_ids, &lb_ds, &before, |id| r.id_map[id as usize]);
+        libbpf_agrees(name, &new_ids, &lb_ds, &before, |id| {
+            r.id_map.get(btfkit::TypeId(id)).expect("mapped").0
+        });
 
         // The negative control: distilled without rewriting .BTF_ids.
         let plain = distill(&split).expect("distills");

@@ -68,8 +68,8 @@ fn distilled_modules_relocate_like_libbpf() {
             Ok(_) => {}
             Err(e) => {
                 onto_618_failed += 1;
-                assert!(!e.failures.is_empty(), "{name}");
-                for f in &e.failures {
+                assert!(!e.failures().is_empty(), "{name}");
+                for f in e.failures() {
                     match f.problem {
                         Problem::Unmapped => unmapped += 1,
                         Problem::Ambiguous(_) => ambiguous += 1,
@@ -100,7 +100,7 @@ fn char_signedness_is_reported_with_its_candidate() {
     let ds = Btf::parse_split(&d.split, &db).expect("parses");
     let err = relocate::relocate(&ds, &base618, Options::default()).expect_err("6.1 -> 6.18 fails");
     let char_failure = err
-        .failures
+        .failures()
         .iter()
         .find(|f| f.name == "char")
         .expect("char is reported");
@@ -113,9 +113,9 @@ fn char_signedness_is_reported_with_its_candidate() {
         "{char_failure:?}"
     );
     assert!(
-        err.failures.iter().any(|f| f.name == "modversion_info"),
+        err.failures().iter().any(|f| f.name == "modversion_info"),
         "{:?}",
-        err.failures.iter().map(|f| &f.name).collect::<Vec<_>>()
+        err.failures().iter().map(|f| &f.name).collect::<Vec<_>>()
     );
 }
 
@@ -169,14 +169,14 @@ fn format_state_cross_kind_flaw() {
     let mut b = btfkit::write::Builder::new_split(&base);
     let p = b.add_ptr(st);
     b.add_struct("uses_format_state", 8);
-    b.add_member("fs", p, 0, 0);
+    b.add_member("fs", p, 0, 0).unwrap();
     let split_bytes = b.to_bytes(Endian::Little);
     let split = Btf::parse_split(&split_bytes, &base).expect("parses");
     let d = btfkit::distill::distill(&split).expect("distills");
 
     let err = both("format_state", &d.base, &d.split, &base, &lb).expect_err("libbpf's rules fail");
-    assert_eq!(err.failures.len(), 1, "{err:?}");
-    let f = &err.failures[0];
+    assert_eq!(err.failures().len(), 1, "{err:?}");
+    let f = &err.failures()[0];
     assert_eq!(f.name, "format_state");
     let Problem::Ambiguous(ids) = &f.problem else {
         panic!("{f:?}")
@@ -188,5 +188,44 @@ fn format_state_cross_kind_flaw() {
     let r = relocate::relocate(&ds, &base, Options { strict_kinds: true })
         .expect("strict kinds relocate");
     assert!(r.cross_kind.is_empty());
-    assert_eq!(r.id_map[1], st.0);
+    assert_eq!(r.id_map.get(btfkit::TypeId(1)), Some(st));
+}
+
+/// libbpf checks the size of a distilled STRUCT embedded by value only until it has a
+/// match (the embedded mark in its id map is overwritten by the first match): a base
+/// STRUCT of the right size followed by a FWD of the same name is ambiguous, the other
+/// order relocates. Both libraries must agree on each.
+#[test]
+fn embedded_size_is_checked_until_the_first_match() {
+    let mut db = btfkit::write::Builder::new();
+    let foo = db.add_struct("foo", 8);
+    let dist_bytes = db.to_bytes(Endian::Little);
+    let dist = Btf::parse(&dist_bytes).expect("parses");
+    let mut s = btfkit::write::Builder::new_split(&dist);
+    s.add_struct("holder", 8);
+    s.add_member("f", foo, 0, 0).unwrap();
+    let split_bytes = s.to_bytes(Endian::Little);
+
+    for (struct_first, relocates) in [(true, false), (false, true)] {
+        let mut bb = btfkit::write::Builder::new();
+        bb.add_int("int", 4, btfkit::raw::INT_SIGNED);
+        if struct_first {
+            bb.add_struct("foo", 8);
+            bb.add_fwd("foo", btfkit::write::FwdKind::Struct);
+        } else {
+            bb.add_fwd("foo", btfkit::write::FwdKind::Struct);
+            bb.add_struct("foo", 8);
+        }
+        let base_bytes = bb.to_bytes(Endian::Little);
+        let base = Btf::parse(&base_bytes).expect("parses");
+        let lb = LibbpfBtf::parse_raw(&base_bytes).expect("libbpf parses");
+        let r = both("embedded", &dist_bytes, &split_bytes, &base, &lb);
+        assert_eq!(r.is_ok(), relocates, "struct first: {struct_first}: {r:?}");
+        if let Err(e) = r {
+            assert!(
+                matches!(&e.failures()[0].problem, Problem::Ambiguous(ids) if ids.len() == 2),
+                "{e:?}"
+            );
+        }
+    }
 }

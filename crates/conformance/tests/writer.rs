@@ -150,7 +150,7 @@ fn corpus_add_btf_like_libbpf() {
         let mut ours = Builder::new_split(&base);
         let mut lb = LibbpfBtf::new_empty_split(&lb_base).expect("new_empty_split");
         ours.add_struct("btfkit_first", 4);
-        ours.add_member("task", TypeId(1), 0, 0);
+        ours.add_member("task", TypeId(1), 0, 0).unwrap();
         lb.add_struct("btfkit_first", 4).unwrap();
         lb.add_field("task", 1, 0, 0).unwrap();
         for _ in 0..2 {
@@ -481,30 +481,61 @@ fn random_op(r: &mut Rng, next_id: u32) -> Op {
     }
 }
 
-/// Runs `n` random calls on both; calls libbpf rejects are left out of ours.
-fn random_calls(r: &mut Rng, ours: &mut Builder<'_>, lb: &mut LibbpfBtf, n: usize) -> usize {
-    let mut accepted = 0;
+/// Whether element call `op` is misplaced on `lb`: no own type yet, or a last type of a
+/// kind that has no such elements.
+fn misplaced(op: &Op, lb: &LibbpfBtf) -> bool {
+    op.is_element()
+        && (lb.type_cnt() == lb.start_id()
+            || lb
+                .type_info(lb.type_cnt() - 1)
+                .is_some_and(|t| !op.element_of().contains(&t.kind)))
+}
+
+/// Runs `n` random calls on both. Calls libbpf accepts, ours must accept with the same
+/// id; misplaced element calls (refused by libbpf) ours must refuse, adding nothing;
+/// other calls libbpf refuses are left out of ours. Returns (accepted, misplaced).
+fn random_calls(
+    r: &mut Rng,
+    ours: &mut Builder<'_>,
+    lb: &mut LibbpfBtf,
+    n: usize,
+) -> (usize, usize) {
+    let (mut accepted, mut refused) = (0, 0);
     for _ in 0..n {
         let op = random_op(r, lb.type_cnt());
+        let misplaced = misplaced(&op, lb);
         if op.apply_libbpf(lb).is_ok() {
-            if let Some(id) = op.apply_builder(ours) {
+            assert!(!misplaced, "libbpf accepts {op:?}");
+            let id = op
+                .apply_builder(ours)
+                .unwrap_or_else(|e| panic!("libbpf accepts {op:?}, btfkit: {e}"));
+            if let Some(id) = id {
                 assert_eq!(id.0 + 1, lb.type_cnt(), "{op:?}");
             }
             accepted += 1;
+        } else if misplaced {
+            op.apply_builder(ours)
+                .expect_err("libbpf refuses a misplaced element; so must btfkit");
+            refused += 1;
         }
     }
-    accepted
+    (accepted, refused)
 }
 
 #[test]
 fn random_call_sequences_match_libbpf() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
-    let (mut calls, mut accepted) = (0, 0);
+    let (mut calls, mut accepted, mut refused) = (0, 0, 0);
+    let mut run = |r: &mut Rng, ours: &mut Builder<'_>, lb: &mut LibbpfBtf, n: usize| {
+        let (a, m) = random_calls(r, ours, lb, n);
+        accepted += a;
+        refused += m;
+    };
     for case in 0..300 {
         let len = 1 + r.below(80) as usize;
         let mut ours = Builder::new();
         let mut lb = LibbpfBtf::new_empty().unwrap();
-        accepted += random_calls(&mut r, &mut ours, &mut lb, len);
+        run(&mut r, &mut ours, &mut lb, len);
         calls += len;
         assert_same_bytes(&ours, &mut lb, &format!("case {case} base"));
 
@@ -515,9 +546,115 @@ fn random_call_sequences_match_libbpf() {
         let mut split = Builder::new_split(&base);
         let mut lb_split = LibbpfBtf::new_empty_split(&lb).unwrap();
         let len = r.below(60) as usize;
-        accepted += random_calls(&mut r, &mut split, &mut lb_split, len);
+        run(&mut r, &mut split, &mut lb_split, len);
         calls += len;
         assert_same_bytes(&split, &mut lb_split, &format!("case {case} split"));
     }
-    eprintln!("{calls} random calls, {accepted} accepted by libbpf, all byte-identical");
+    eprintln!(
+        "{calls} random calls, {accepted} accepted by libbpf, all byte-identical; \
+         {refused} misplaced element calls refused by both"
+    );
+    assert!(
+        accepted > 1000 && refused > 100,
+        "{accepted} accepted, {refused} refused"
+    );
+}
+
+/// Element calls where the last type cannot take them, and values their fields cannot
+/// hold: libbpf refuses each (`-EINVAL`, `-E2BIG`), so does the builder, and neither adds
+/// anything: the blobs stay byte-identical as building goes on.
+#[test]
+fn misplaced_element_calls_are_refused_like_libbpf() {
+    use btfkit::write::BuildError;
+    use Op::*;
+    let mut ours = Builder::new();
+    let mut lb = LibbpfBtf::new_empty().unwrap();
+    let refused = |ours: &mut Builder<'_>, lb: &mut LibbpfBtf, op: Op| -> BuildError {
+        let theirs = op.apply_libbpf(lb).expect_err("libbpf refuses it");
+        let e = op
+            .apply_builder(ours)
+            .expect_err(&format!("libbpf refuses {op:?} ({theirs}); so must btfkit"));
+        assert_same_bytes(ours, lb, &format!("after {op:?}"));
+        e
+    };
+    // Nothing to add to yet.
+    for op in [
+        Field(b"x", 0, 0, 0),
+        EnumValue(b"A", 1),
+        Enum64Value(b"A", 1),
+        Param(b"", 0),
+        Secinfo(0, 0, 0),
+    ] {
+        assert!(matches!(
+            refused(&mut ours, &mut lb, op),
+            BuildError::NoType { .. }
+        ));
+    }
+    // After each kind, every element call of another kind.
+    let elements = [
+        Field(b"x", 1, 0, 0),
+        EnumValue(b"A", 1),
+        Enum64Value(b"A", 1),
+        Param(b"p", 1),
+        Secinfo(1, 0, 4),
+    ];
+    let types = [
+        Int(b"int", 4, 1),
+        Ptr(1),
+        Array(1, 1, 2),
+        Struct(b"s", 4),
+        Union(b"u", 4),
+        Enum(b"e", 4),
+        Enum64(b"e64", 8, false),
+        Fwd(b"f", 0),
+        Typedef(b"t", 1),
+        FuncProto(1),
+        Func(b"fn", 1, 10),
+        Var(b"v", 1, 1),
+        Datasec(b".data", 4),
+        Float(b"float", 4),
+        DeclTag(b"tag", 1, -1),
+        TypeTag(b"tt", 1),
+    ];
+    let mut wrong_kind = 0;
+    for t in types {
+        apply_all(&mut ours, &mut lb, std::slice::from_ref(&t), "type");
+        let kind = lb.type_info(lb.type_cnt() - 1).unwrap().kind;
+        for el in &elements {
+            if el.element_of().contains(&kind) {
+                // The right place: accepted by both, same bytes.
+                apply_all(&mut ours, &mut lb, std::slice::from_ref(el), "element");
+            } else {
+                assert!(matches!(
+                    refused(&mut ours, &mut lb, el.clone()),
+                    BuildError::WrongKind { .. }
+                ));
+                wrong_kind += 1;
+            }
+        }
+    }
+    assert_eq!(wrong_kind, 16 * 5 - 6);
+    // Values the fields cannot hold.
+    apply_all(&mut ours, &mut lb, &[Struct(b"big", 1 << 22)], "struct");
+    assert!(matches!(
+        refused(&mut ours, &mut lb, Field(b"bf", 1, 1 << 24, 3)),
+        BuildError::BitfieldOffset { .. }
+    ));
+    apply_all(&mut ours, &mut lb, &[Enum(b"e2", 4)], "enum");
+    for v in [u32::MAX as i64 + 1, i32::MIN as i64 - 1] {
+        assert!(matches!(
+            refused(&mut ours, &mut lb, EnumValue(b"V", v)),
+            BuildError::EnumValueRange { .. }
+        ));
+    }
+    apply_all(
+        &mut ours,
+        &mut lb,
+        &[
+            EnumValue(b"MAX", u32::MAX as i64),
+            EnumValue(b"MIN", i32::MIN as i64),
+        ],
+        "enum values at the limits",
+    );
+    assert_same_bytes(&ours, &mut lb, "end");
 }

@@ -1,12 +1,16 @@
 //! `btfkit check`: would the kernel whose vmlinux BTF is TARGET accept these modules'
-//! BTF? Validation as the kernel does it at module load, then relocation of the
-//! distilled base (or, for plain split BTF, a check that it belongs to TARGET).
+//! BTF? One [`btfkit::module::check`] per module, in parallel; a report per module and a
+//! summary of causes.
 
-use crate::input::{expand, parse_checked, BaseFile, DistilledInput, Input};
+use crate::input::{
+    expand, labelled, show, sibling_base, stdin_at_most_once, BaseFile, Input, Walk,
+};
+use crate::out::{diag, outln};
 use crate::report::{cause, error_text, failure_json};
 use anyhow::Result;
-use btfkit::error::Section;
-use btfkit::relocate::{relocate, Options};
+use btfkit::escape::escape;
+use btfkit::module::check::{Finding, Verdict};
+use btfkit::module::IdsCheck;
 use btfkit::Btf;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -19,8 +23,8 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 #[command(
     after_help = "Inputs: .ko files with .BTF.base (any compression), directories of them
-(searched recursively), raw NAME.btf files with NAME.btf.base next to them; a module without
-a distilled base is checked as plain split BTF over TARGET.
+(searched recursively), raw NAME.btf files with NAME.btf.base next to them, - for standard
+input; a module without a distilled base is checked as plain split BTF over TARGET.
 
 Exit status: 0 every module would load with its BTF, 1 at least one would not, 2 usage or
 I/O errors.
@@ -40,175 +44,158 @@ pub struct Opts {
     inputs: Vec<PathBuf>,
 }
 
-/// The verdict on one module.
-struct Verdict {
-    ok: bool,
-    /// One-line (or multi-line) human text.
-    text: String,
-    /// JSON details.
-    json: Value,
-    /// Causes, for the summary.
-    causes: Vec<&'static str>,
-}
-
-fn check_distilled(target: &Btf<'_>, module: &DistilledInput) -> Result<Verdict> {
-    module.with_split(true, |split| {
-        let kind = "distilled";
-        match relocate(split, target, Options::default()) {
-            Ok(r) => {
-                let hazards: Vec<String> = r
-                    .cross_kind
-                    .iter()
-                    .map(|(d, b)| {
-                        let dt = split.base().and_then(|db| db.type_by_id(*d));
-                        let bt = target.type_by_id(*b);
-                        format!(
-                            "distilled {} '{}' [{d}] lands on {} [{b}] of the target (the kernel matches by name only)",
-                            dt.map_or("?".into(), |t| t.kind().to_string()),
-                            dt.and_then(|t| split.base().map(|db| db.name_lossy(&t))).unwrap_or_default(),
-                            bt.map_or("?".into(), |t| t.kind().to_string()),
-                        )
-                    })
-                    .collect();
-                // .BTF_ids: what the kernel reads through its relocation (btf_relocate_id).
-                let rs = Btf::parse_split(&r.split, target)?;
-                let ids = super::ids::check_module(&module.module.bytes, &rs, |id| {
-                    r.id_map.get(id as usize).copied()
-                })?;
-                if let Some(v) = ids_verdict(kind, ids.as_ref()) {
-                    return Ok(v);
-                }
-                let text = if hazards.is_empty() {
-                    "ok".to_string()
-                } else {
-                    format!("ok, with hazards:\n  {}", hazards.join("\n  "))
-                };
-                Ok(Verdict {
-                    ok: true,
-                    text,
-                    json: json!({"ok": true, "btf": kind, "hazards": hazards}),
-                    causes: Vec::new(),
-                })
-            }
-            Err(e) => Ok(Verdict {
-                ok: false,
-                text: format!("would be refused: {}", error_text(&e, 0)),
-                json: json!({
-                    "ok": false,
-                    "btf": kind,
-                    "problems": e.failures.iter().map(failure_json).collect::<Vec<_>>(),
-                }),
-                causes: e.failures.iter().map(cause).collect(),
-            }),
-        }
-    })
-}
-
-/// The verdict on a module whose `.BTF_ids` do not name their types (None: they do, or
-/// there are none).
-fn ids_verdict(kind: &str, ids: Option<&super::ids::IdsCheck>) -> Option<Verdict> {
-    let ids = ids.filter(|c| !c.problems.is_empty())?;
-    Some(Verdict {
-        ok: false,
-        text: ids.text(),
-        json: json!({
-            "ok": false,
-            "btf": kind,
-            "btf_ids": {
-                "entries": ids.entries,
-                "kfunc_set_refused": ids.kfuncs_broken,
-                "problems": ids.problems,
-            },
-        }),
-        causes: vec![BTF_IDS_CAUSE],
-    })
-}
-
 /// The cause of a refusal for stale `.BTF_ids`, kept apart in the summary.
 const BTF_IDS_CAUSE: &str = ".BTF_ids naming the wrong types";
 
-fn check_plain(target: &Btf<'_>, path: &Path) -> Result<Verdict> {
-    let input = Input::read(path)?;
-    let blobs = input.blobs()?;
-    let verdict = match parse_checked(&blobs.btf, Some(target), Section::Btf, &input.label, true) {
-        Ok(btf) => {
-            let ids = super::ids::check_module(&input.bytes, &btf, Some)?;
-            match ids_verdict("split", ids.as_ref()) {
-                Some(v) => v,
-                None => Verdict {
-                    ok: true,
-                    text: "ok (plain split BTF, valid over the target)".to_string(),
-                    json: json!({"ok": true, "btf": "split"}),
-                    causes: Vec::new(),
-                },
-            }
-        }
-        Err(inv) => {
-            let wrong_base = inv
-                .errors
-                .iter()
-                .any(|e| e.rule() == btfkit::Rule::NameInsideBaseString);
-            Verdict {
-                ok: false,
-                text: format!(
-                    "would be refused: {}{}",
-                    if wrong_base {
-                        "plain split BTF not built against the target; "
-                    } else {
-                        ""
-                    },
-                    inv
-                ),
-                json: json!({
-                    "ok": false,
-                    "btf": "split",
-                    "wrong_base": wrong_base,
-                    "problems": inv.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
-                }),
-                causes: vec![if wrong_base {
-                    "built against another vmlinux"
-                } else {
-                    "invalid BTF"
-                }],
-            }
-        }
+/// The verdict as text, JSON and summary causes.
+struct Rendered {
+    ok: bool,
+    text: String,
+    json: Value,
+    causes: Vec<&'static str>,
+}
+
+fn ids_text(ids: &IdsCheck) -> String {
+    let mut t = if ids.kfunc_set_refused {
+        "would fail to load: its .BTF_ids do not name their types on the target (the kernel \
+         refuses its kfunc set: insmod fails with EINVAL): "
+            .to_string()
+    } else {
+        "would be refused: its .BTF_ids name the wrong types on the target (its BPF \
+         interfaces break): "
+            .to_string()
     };
-    Ok(verdict)
+    let n = 3;
+    let shown: Vec<String> = ids.problems.iter().take(n).cloned().collect();
+    t.push_str(&shown.join("; "));
+    if ids.problems.len() > n {
+        t.push_str(&format!(
+            "; and {} more (`btfkit ids` lists them)",
+            ids.problems.len() - n
+        ));
+    }
+    t
+}
+
+fn render(v: &Verdict) -> Rendered {
+    let form = v.form.as_str();
+    match &v.finding {
+        Finding::Accepted { hazards } => {
+            let hazards: Vec<String> = hazards
+                .iter()
+                .map(|h| {
+                    format!(
+                        "distilled {} '{}' [{}] lands on {} [{}] of the target (the kernel matches by name only)",
+                        h.dist_kind,
+                        escape(&h.name),
+                        h.dist_id,
+                        h.target_kind,
+                        h.target_id
+                    )
+                })
+                .collect();
+            let text = match (v.form, hazards.is_empty()) {
+                (btfkit::module::check::Form::Split, _) => {
+                    "ok (plain split BTF, valid over the target)".to_string()
+                }
+                (_, true) => "ok".to_string(),
+                (_, false) => format!("ok, with hazards:\n  {}", hazards.join("\n  ")),
+            };
+            let json = if hazards.is_empty() && form == "split" {
+                json!({"ok": true, "btf": form})
+            } else {
+                json!({"ok": true, "btf": form, "hazards": hazards})
+            };
+            Rendered {
+                ok: true,
+                text,
+                json,
+                causes: Vec::new(),
+            }
+        }
+        Finding::Invalid {
+            wrong_base,
+            invalid,
+        } => Rendered {
+            ok: false,
+            text: format!(
+                "would be refused: {}{invalid}",
+                if *wrong_base {
+                    "plain split BTF not built against the target; "
+                } else {
+                    ""
+                }
+            ),
+            json: json!({
+                "ok": false,
+                "btf": form,
+                "wrong_base": wrong_base,
+                "problems": invalid.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            }),
+            causes: vec![if *wrong_base {
+                "built against another vmlinux"
+            } else {
+                "invalid BTF"
+            }],
+        },
+        Finding::DoesNotRelocate(e) => Rendered {
+            ok: false,
+            text: format!("would be refused: {}", error_text(e, 0)),
+            json: json!({
+                "ok": false,
+                "btf": form,
+                "problems": e.failures().iter().map(failure_json).collect::<Vec<_>>(),
+            }),
+            causes: e.failures().iter().map(cause).collect(),
+        },
+        Finding::StaleBtfIds(ids) => Rendered {
+            ok: false,
+            text: ids_text(ids),
+            json: json!({
+                "ok": false,
+                "btf": form,
+                "btf_ids": {
+                    "entries": ids.entries,
+                    "kfunc_set_refused": ids.kfunc_set_refused,
+                    "problems": ids.problems,
+                },
+            }),
+            causes: vec![BTF_IDS_CAUSE],
+        },
+        Finding::CompressedSection(name) => Rendered {
+            ok: false,
+            text: format!(
+                "would be refused: {name} is stored compressed (SHF_COMPRESSED); the kernel reads section bytes as they are"
+            ),
+            json: json!({"ok": false, "btf": form, "problems": [format!("{name} is compressed (SHF_COMPRESSED)")]}),
+            causes: vec!["compressed BTF section"],
+        },
+    }
 }
 
 fn check_one(target: &Btf<'_>, path: &Path) -> Result<Verdict> {
     let module = Input::read(path)?;
-    let has_dist = module.blobs()?.dist_base.is_some();
-    let sibling = path.with_file_name(format!(
-        "{}.base",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    ));
-    if has_dist || sibling.is_file() {
-        let d = DistilledInput::read(path, None)?;
-        match check_distilled(target, &d) {
-            Ok(v) => Ok(v),
-            Err(e) => Ok(Verdict {
-                ok: false,
-                text: format!("would be refused: {e:#}"),
-                json: json!({"ok": false, "btf": "distilled", "problems": [format!("{e:#}")]}),
-                causes: vec!["invalid BTF"],
-            }),
-        }
-    } else {
-        check_plain(target, path)
-    }
+    let dist = match sibling_base(path) {
+        Some(p) if !btfkit::elf::is_elf(&module.bytes) => Some(Input::read(&p)?),
+        _ => None,
+    };
+    btfkit::module::check(
+        &module.bytes,
+        dist.as_ref().map(|d| d.bytes.as_slice()),
+        target,
+    )
+    .map_err(|e| module.error(e))
 }
 
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> Result<ExitCode> {
-        let base_input = BaseFile::read(&self.base)?;
-        let target = base_input.parse(true)?;
+        stdin_at_most_once(self.inputs.iter().chain([&self.base]).map(PathBuf::as_path))?;
+        let base_file = BaseFile::read(&self.base)?;
+        let target = base_file.parse(true)?;
         // Build the name index once, before the parallel part.
         let _ = target.find_by_name(b"int");
-        let files = expand(&self.inputs)?;
+        let files = expand(&self.inputs, Walk::ModulesAndBtf, None)?;
         if files.is_empty() {
             anyhow::bail!("no module files in the inputs");
         }
@@ -232,24 +219,30 @@ impl Opts {
         let mut causes: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut modules = Vec::new();
         for (path, v) in &verdicts {
+            let shown = if crate::input::is_stdin(path) {
+                "<stdin>".to_string()
+            } else {
+                show(path)
+            };
             match v {
                 Ok(v) => {
-                    if !v.ok {
+                    let r = render(v);
+                    if !r.ok {
                         refused += 1;
                     }
-                    for c in &v.causes {
+                    for c in &r.causes {
                         *causes.entry(c).or_default() += 1;
                     }
                     if !self.json {
-                        outln!("{}: {}", path.display(), v.text)?;
+                        outln!("{shown}: {}", r.text)?;
                     }
-                    let mut j = v.json.clone();
+                    let mut j = r.json;
                     j["module"] = json!(path.display().to_string());
                     modules.push(j);
                 }
                 Err(e) => {
                     errors += 1;
-                    eprintln!("{}: error: {e:#}", path.display());
+                    diag!("error: {}", labelled(&shown, format!("{e:#}")));
                     modules.push(
                         json!({"module": path.display().to_string(), "error": format!("{e:#}")}),
                     );
@@ -265,7 +258,7 @@ impl Opts {
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         if self.json {
             let doc = json!({
-                "target": base_input.label,
+                "target": base_file.path.display().to_string(),
                 "modules": modules,
                 "summary": {"checked": verdicts.len(), "ok": ok, "refused": refused, "errors": errors,
                             "causes": causes},
@@ -280,7 +273,7 @@ impl Opts {
             outln!(
                 "checked {} modules against {}: {ok} ok, {refused} would be refused{}{}",
                 verdicts.len(),
-                base_input.label,
+                base_file.label,
                 if errors > 0 {
                     format!(", {errors} unreadable")
                 } else {

@@ -2,6 +2,7 @@
 
 use super::BtfFlags;
 use crate::input::{with_btf, Input};
+use crate::out::StdoutError;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,15 +36,15 @@ pub struct Opts {
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        self.btf.stdin_at_most_once(&self.input)?;
         let input = Input::read(&self.input)?;
         with_btf(&input, &self.btf.open_options(), |btf| {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            match self.format {
-                Format::Raw => btfkit::dump::raw::write_raw(&mut out, btf)?,
-                Format::Json => btfkit::dump::json::write_json(&mut out, btf)?,
-            }
-            out.flush()?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, crate::out::Stdout);
+            let written = match self.format {
+                Format::Raw => btfkit::dump::raw::write_raw(&mut out, btf),
+                Format::Json => btfkit::dump::json::write_json(&mut out, btf),
+            };
+            written.and_then(|()| out.flush()).map_err(StdoutError)?;
             Ok(ExitCode::SUCCESS)
         })
     }

@@ -2,11 +2,14 @@
 //! for kfunc sets, struct_ops and `BTF_ID_LIST`s) and what each id is in the module's
 //! BTF, flagging every id that does not name the type its symbol says.
 
-use crate::input::{parse_checked, relocate_onto, BaseFile, Input};
+use crate::input::{relocate_error, BaseFile, Input};
+use crate::out::{out, outln};
 use anyhow::{bail, Context, Result};
 use btfkit::elf::btf_ids::{describe_id, BtfIds, Report, Status};
 use btfkit::elf::is_elf;
-use btfkit::error::Section;
+use btfkit::escape::escape;
+use btfkit::module::open::{with_btf, Blobs, Opened};
+use btfkit::module::ModuleError;
 use btfkit::Btf;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -52,6 +55,12 @@ struct Judge<'a> {
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> Result<ExitCode> {
+        crate::input::stdin_at_most_once(
+            [&self.input]
+                .into_iter()
+                .chain(&self.base)
+                .map(PathBuf::as_path),
+        )?;
         let input = Input::read(&self.input)?;
         if !is_elf(&input.bytes) {
             bail!(
@@ -62,61 +71,24 @@ impl Opts {
         let Some(ids) = BtfIds::parse(&input.bytes)
             .with_context(|| format!("{}: reading .BTF_ids", input.label))?
         else {
-            println!("{}: no .BTF_ids section", input.label);
+            outln!("{}: no .BTF_ids section", input.label)?;
             return Ok(ExitCode::SUCCESS);
         };
         let validate = !self.no_validate;
-        let has_btf = btfkit::elf::BtfSections::parse(&input.bytes).is_ok();
-        if !has_btf {
-            print!(
-                "{}",
-                render(&input.label, &ids, None, "no .BTF: stored ids only")
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        let blobs = input.blobs()?;
-        let identity = Some;
-        if let Some(dist) = &blobs.dist_base {
-            let label = format!("{} (.BTF.base)", input.label);
-            let dist_base = parse_checked(dist, None, Section::BtfBase, &label, validate)?;
-            let split = parse_checked(
-                &blobs.btf,
-                Some(&dist_base),
-                Section::Btf,
-                &input.label,
-                validate,
-            )?;
-            let Some(bp) = &self.base else {
-                let judge = Judge {
-                    btf: &split,
-                    map: &identity,
-                    what: "over its .BTF.base (distilled)".into(),
-                };
-                return finish(&input.label, &ids, judge);
-            };
-            let base_input = BaseFile::read(bp)?;
-            let base = base_input.parse(validate)?;
-            let relocated = relocate_onto(&split, &base, &input.label, &base_input.label)?;
-            let btf = parse_checked(
-                &relocated.split,
-                Some(&base),
-                Section::Btf,
-                &input.label,
-                validate,
-            )?;
-            let map = |id: u32| relocated.id_map.get(id as usize).copied();
-            let judge = Judge {
-                btf: &btf,
-                map: &map,
-                what: format!(
-                    "over its .BTF.base relocated onto {} (what that kernel sees)",
-                    base_input.label
-                ),
-            };
-            return finish(&input.label, &ids, judge);
-        }
-        let Some(bp) = self.base.clone().or_else(|| input.sysfs_default_base()) else {
-            print!(
+        let blobs = match Blobs::of(&input.bytes) {
+            Ok(b) => b,
+            Err(ModuleError::NoBtf) => {
+                out!(
+                    "{}",
+                    render(&input.label, &ids, None, "no .BTF: stored ids only")
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(e) => return Err(input.error(e)),
+        };
+        let base_path = self.base.clone().or_else(|| input.sysfs_default_base());
+        if blobs.dist_base.is_none() && base_path.is_none() {
+            out!(
                 "{}",
                 render(
                     &input.label,
@@ -124,24 +96,35 @@ impl Opts {
                     None,
                     "plain split BTF and no --base: stored ids only"
                 )
-            );
+            )?;
             return Ok(ExitCode::SUCCESS);
-        };
-        let base_input = BaseFile::read(&bp)?;
-        let base = base_input.parse(validate)?;
-        let split = parse_checked(
-            &blobs.btf,
-            Some(&base),
-            Section::Btf,
-            &input.label,
-            validate,
-        )?;
-        let judge = Judge {
-            btf: &split,
-            map: &identity,
-            what: format!("over {}", base_input.label),
-        };
-        finish(&input.label, &ids, judge)
+        }
+        let base_file = base_path.as_deref().map(BaseFile::read).transpose()?;
+        let base = base_file.as_ref().map(|b| b.parse(validate)).transpose()?;
+        let base_label = base_file
+            .as_ref()
+            .map(|b| b.label.clone())
+            .unwrap_or_default();
+        with_btf(&blobs, base.as_ref(), validate, |btf, opened| {
+            let identity = Some;
+            let relocated;
+            let (map, what): (&dyn Fn(u32) -> Option<u32>, String) = match opened {
+                Opened::Relocated(r) => {
+                    relocated = |id: u32| r.id_map.get(btfkit::TypeId(id)).map(|t| t.0);
+                    (
+                        &relocated,
+                        format!("over its .BTF.base relocated onto {base_label} (what that kernel sees)"),
+                    )
+                }
+                Opened::OverDistilledBase => (&identity, "over its .BTF.base (distilled)".into()),
+                _ => (&identity, format!("over {base_label}")),
+            };
+            finish(&input.label, &ids, Judge { btf, map, what })
+        })
+        .map_err(|e| match e {
+            ModuleError::Relocate(e) => relocate_error(&e, &input.label, &base_label),
+            e => input.error(e),
+        })?
     }
 }
 
@@ -152,7 +135,7 @@ fn finish(label: &str, ids: &BtfIds, judge: Judge<'_>) -> Result<ExitCode> {
         judge.what,
         judge.btf.start_id()
     );
-    print!("{}", render(label, ids, Some(&report), &what));
+    out!("{}", render(label, ids, Some(&report), &what))?;
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
@@ -214,7 +197,7 @@ fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> Str
         match item {
             Item::List(i) => {
                 let l = &ids.lists[i];
-                let _ = writeln!(o, "list {} at +{:#x}", l.symbol, l.offset);
+                let _ = writeln!(o, "list {} at +{:#x}", escape(&l.symbol), l.offset);
             }
             Item::Entry(i) => {
                 let e = &ids.entries[i];
@@ -236,9 +219,9 @@ fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> Str
                     "  +{:#06x}  {:<8} {:<28} {:<44} {status}  {}",
                     e.offset,
                     e.kind.as_str(),
-                    e.name,
+                    escape(&e.name),
                     is,
-                    e.symbol
+                    escape(&e.symbol)
                 );
             }
             Item::Set(si) => {
@@ -263,7 +246,10 @@ fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> Str
                 let _ = writeln!(
                     o,
                     "{} {} at +{:#x}: cnt {}{declared}{flags}, {sorted}",
-                    set.kind, set.name, set.offset, set.cnt
+                    set.kind,
+                    escape(&set.name),
+                    set.offset,
+                    set.cnt
                 );
                 let sr = report.map(|r| &r.sets[si]);
                 for (k, slot) in set.slots.iter().enumerate() {
@@ -276,7 +262,11 @@ fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> Str
                             let who = match x.member {
                                 Some(ei) => {
                                     let r = &report.expect("report").entries[ei];
-                                    format!("{}  {}", status_text(r.status), ids.entries[ei].symbol)
+                                    format!(
+                                        "{}  {}",
+                                        status_text(r.status),
+                                        escape(&ids.entries[ei].symbol)
+                                    )
                                 }
                                 None if x.id == 0 => "unused".to_string(),
                                 None => {
@@ -303,7 +293,9 @@ fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> Str
                             let _ = writeln!(
                                 o,
                                 "  MISMATCH: member {} ({} {}) names no id of the set",
-                                e.symbol, e.kind, e.name
+                                escape(&e.symbol),
+                                e.kind,
+                                escape(&e.name)
                             );
                         }
                     }
@@ -332,146 +324,4 @@ fn render(label: &str, ids: &BtfIds, report: Option<&Report>, what: &str) -> Str
         }
     }
     o
-}
-
-// ---------------------------------------------------------------------------------------
-// For the commands that rewrite modules (`distill -o/--in-place`, `retarget`) and `check`.
-
-/// The first `n` problems of a report, joined, with a count of the rest.
-pub(crate) fn problems_text(ids: &BtfIds, report: &Report, n: usize) -> String {
-    let p = report.problems(ids);
-    let mut text = p.iter().take(n).cloned().collect::<Vec<_>>().join("; ");
-    if p.len() > n {
-        let _ = write!(text, "; and {} more", p.len() - n);
-    }
-    text
-}
-
-/// The `.BTF_ids` of a module about to be rewritten (None when it has none), checked
-/// against `btf`, the module's BTF in the id space its ids are in. A module whose
-/// `.BTF_ids` already do not name the types their symbols say is refused: rewriting
-/// would carry the wrong ids over (`btfkit ids` shows them).
-pub(crate) fn read_for_rewrite(elf: &[u8], btf: &Btf<'_>) -> Result<Option<BtfIds>> {
-    let Some(ids) = BtfIds::parse(elf).context("reading .BTF_ids")? else {
-        return Ok(None);
-    };
-    let report = ids.resolve(btf);
-    if !report.is_ok() {
-        return Err(super::distill::Refusal(format!(
-            "its .BTF_ids do not match its .BTF even before rewriting ({}); `btfkit ids` lists every entry",
-            problems_text(&ids, &report, 3)
-        ))
-        .into());
-    }
-    Ok(Some(ids))
-}
-
-/// Checks a rewritten module: its `.BTF_ids` read back as `section`, and every entry
-/// names (through `map`, into `btf`) what its symbol says, every set sorted.
-pub(crate) fn check_rewritten(
-    elf: &[u8],
-    section: &[u8],
-    btf: &Btf<'_>,
-    map: impl Fn(u32) -> Option<u32>,
-) -> Result<()> {
-    let ids = BtfIds::parse(elf)
-        .context("reading back the rewritten .BTF_ids")?
-        .context("internal error: the rewritten module lost its .BTF_ids")?;
-    if ids.data != section {
-        bail!("internal error: the rewritten .BTF_ids do not read back as written");
-    }
-    let report = ids.resolve_mapped(btf, map);
-    if !report.is_ok() {
-        bail!(
-            "internal error: the rewritten .BTF_ids do not name their types: {}",
-            problems_text(&ids, &report, 5)
-        );
-    }
-    Ok(())
-}
-
-/// A one-line account of a rewrite, for the command's detail line.
-pub(crate) fn rewrite_note(ids: &BtfIds, kept: usize) -> String {
-    let mut s = format!(
-        "; .BTF_ids: {} entries rewritten, {} sets re-sorted",
-        ids.entries.len(),
-        ids.sets.len()
-    );
-    if kept > 0 {
-        let _ = write!(s, ", {kept} of their ids name vmlinux types");
-    }
-    s
-}
-
-/// What `check` found in a module's `.BTF_ids`.
-pub(crate) struct IdsCheck {
-    /// Entries.
-    pub entries: usize,
-    /// One line per problem (empty: every entry names its type).
-    pub problems: Vec<String>,
-    /// A kfunc set holds an id that is not one of its functions: the kernel refuses
-    /// the set (`register_btf_kfunc_id_set` fails), so the module's init fails.
-    pub kfuncs_broken: bool,
-}
-
-impl IdsCheck {
-    /// The verdict text for a module with problems.
-    pub fn text(&self) -> String {
-        let mut t = if self.kfuncs_broken {
-            "would fail to load: its .BTF_ids do not name their types on the target (the kernel \
-             refuses its kfunc set: insmod fails with EINVAL): "
-                .to_string()
-        } else {
-            "would be refused: its .BTF_ids name the wrong types on the target (its BPF \
-             interfaces break): "
-                .to_string()
-        };
-        let n = 3;
-        t.push_str(
-            &self
-                .problems
-                .iter()
-                .take(n)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-        if self.problems.len() > n {
-            let _ = write!(
-                t,
-                "; and {} more (`btfkit ids` lists them)",
-                self.problems.len() - n
-            );
-        }
-        t
-    }
-}
-
-/// For `check`: the `.BTF_ids` of the module in `elf` (None when it has none), judged in
-/// `btf` (the module's BTF as the target kernel will see it) through `map`.
-pub(crate) fn check_module(
-    elf: &[u8],
-    btf: &Btf<'_>,
-    map: impl Fn(u32) -> Option<u32>,
-) -> Result<Option<IdsCheck>> {
-    if !is_elf(elf) {
-        return Ok(None);
-    }
-    let Some(ids) = BtfIds::parse(elf).context("reading .BTF_ids")? else {
-        return Ok(None);
-    };
-    let report = ids.resolve_mapped(btf, map);
-    let kfuncs_broken = ids.sets.iter().zip(&report.sets).any(|(set, r)| {
-        set.is_kfuncs()
-            && r.slots.iter().any(|s| {
-                s.id != 0
-                    && (s.member.is_none()
-                        || s.is.as_ref().map(|n| n.kind) != Some(btfkit::Kind::FUNC))
-            })
-    });
-    Ok(Some(IdsCheck {
-        entries: ids.entries.len(),
-        problems: report.problems(&ids),
-        kfuncs_broken,
-    }))
 }

@@ -2,6 +2,7 @@
 
 use super::BtfFlags;
 use crate::input::{with_btf, Input};
+use crate::out::outln;
 use btfkit::Kind;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ pub struct Opts {
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        self.btf.stdin_at_most_once(&self.input)?;
         let input = Input::read(&self.input)?;
         let has_dist_base = input.blobs()?.dist_base.is_some();
         with_btf(&input, &self.btf.open_options(), |btf| {

@@ -65,6 +65,11 @@ pub struct BtfFlags {
 }
 
 impl BtfFlags {
+    /// Refuses `-` for both the input and `--base`.
+    pub fn stdin_at_most_once(&self, input: &std::path::Path) -> anyhow::Result<()> {
+        crate::input::stdin_at_most_once([input].into_iter().chain(self.base.as_deref()))
+    }
+
     /// As open options.
     pub fn open_options(&self) -> crate::input::OpenOptions {
         crate::input::OpenOptions {

@@ -1,32 +1,34 @@
-//! `btfkit strip`: remove `.BTF` and `.BTF.base` from modules, cleanly (what users do
-//! with `objcopy --remove-section` when a module's BTF keeps it from loading), without
-//! touching any other section.
+//! `btfkit strip`: remove `.BTF` and `.BTF.base` from modules ([`btfkit::module::strip`]),
+//! cleanly, without touching any other section.
 
-use super::distill::{run_modules, Step, Target};
-use crate::input::Input;
-use anyhow::{Context, Result};
-use btfkit::elf::patch::{self, Action};
+use crate::batch::{Rewrite, Target};
+use crate::output::POLICY;
+use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Remove .BTF and .BTF.base from kernel modules.
-#[derive(clap::Args)]
-#[command(after_help = "Examples:
+const HELP: &str = "Examples:
   btfkit strip broken.ko -o fixed.ko
   btfkit strip --in-place /lib/modules/$(uname -r)/updates
 
 Every other section keeps its bytes and its index (a removed .BTF becomes an inactive
 SHT_NULL section header, so that no section index changes); --in-place keeps each file's
 compression (-o: as OUT's name says); an appended module signature is dropped. Modules
-without BTF are left as they are (with -o, copied unchanged).
+without BTF are left as they are (with -o, copied unchanged).";
 
-Exit status: 0 success, 1 a module of a tree failed, 2 usage or I/O errors and refused input.")]
+const EXIT: &str =
+    "Exit status: 0 success, 1 a module of a tree failed, 2 usage or I/O errors and refused input.";
+
+/// Remove .BTF and .BTF.base from kernel modules.
+#[derive(clap::Args)]
+#[command(after_help = format!("{HELP}\n\n{POLICY}\n\n{EXIT}"))]
 pub struct Opts {
     /// Write the module (one input) to OUT (compressed as OUT's name says: .ko none,
-    /// .xz, .gz, .zst; else as the input).
+    /// .xz, .gz, .zst; else as the input; - for standard output).
     #[arg(long, short = 'o', value_name = "OUT", conflicts_with = "in_place")]
     out: Option<PathBuf>,
-    /// Rewrite the .ko files in place (atomically); directories are searched recursively.
+    /// Rewrite the .ko files in place; directories are searched recursively. Files with
+    /// several hard links are refused.
     #[arg(long)]
     in_place: bool,
     /// Module files (.ko, any compression), or directories with --in-place.
@@ -34,33 +36,16 @@ pub struct Opts {
     inputs: Vec<PathBuf>,
 }
 
-fn strip_module(input: &Input) -> Result<Step> {
-    let p = patch::strip_btf(&input.bytes).context("rewriting the ELF sections")?;
-    let removed: Vec<String> = p
-        .changes
-        .iter()
-        .filter(|c| c.action != Action::Absent)
-        .map(|c| match &c.action {
-            Action::Removed { old_size } | Action::Dropped { old_size } => {
-                format!("{} ({old_size} bytes)", c.name)
-            }
-            _ => c.name.clone(),
-        })
-        .collect();
-    if removed.is_empty() {
-        return Ok(Step::Skip("no .BTF or .BTF.base".into()));
-    }
-    Ok(Step::Patched(
-        p,
-        format!("removed {}", removed.join(" and ")),
-    ))
-}
-
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> Result<ExitCode> {
-        let target = Target::new(self.out.clone(), self.in_place, &self.inputs)?;
-        let job = |input: &Input, _batch: bool| strip_module(input);
-        run_modules("stripped", &target, &self.inputs, &job)
+        let rewrite = Rewrite {
+            verb: "stripped",
+            target: Target::new(self.out.clone(), self.in_place, &self.inputs)?,
+            protected: Vec::new(),
+            unchanged_is_error: false,
+            target_label: "",
+        };
+        rewrite.run(&self.inputs, &btfkit::module::strip)
     }
 }

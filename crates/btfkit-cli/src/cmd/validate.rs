@@ -1,6 +1,7 @@
 //! `btfkit validate`: run every check on each input and list every problem found.
 
-use crate::input::{looks_split, read_base, Input};
+use crate::input::Input;
+use crate::out::outln;
 use btfkit::error::Section;
 use btfkit::{Btf, Error, Rule};
 use std::path::PathBuf;
@@ -49,7 +50,7 @@ impl Opts {
         section: Section,
         errors: &[Error],
         base_label: Option<&str>,
-    ) -> std::io::Result<()> {
+    ) -> Result<(), crate::out::StdoutError> {
         let shown = if self.max_errors == 0 {
             errors.len()
         } else {
@@ -79,8 +80,14 @@ impl Opts {
 
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
+        crate::input::stdin_at_most_once(
+            self.inputs
+                .iter()
+                .chain(&self.base)
+                .map(std::path::PathBuf::as_path),
+        )?;
         let base_input = match &self.base {
-            Some(p) => Some(read_base(p)?),
+            Some(p) => Some(Input::read(p)?),
             None => None,
         };
         let base_blobs = base_input.as_ref().map(|i| i.blobs()).transpose()?;
@@ -120,14 +127,14 @@ impl Opts {
                 let base_ref: Option<&Btf<'_>> = match (&base, input.sysfs_default_base()) {
                     (Some(b), _) => Some(b),
                     (None, Some(p)) => {
-                        sysfs_base = read_base(&p)?;
+                        sysfs_base = Input::read(&p)?;
                         sysfs_blobs = sysfs_base.blobs()?;
                         sysfs_btf = Btf::parse(&sysfs_blobs.btf)?;
                         Some(&sysfs_btf)
                     }
                     (None, None) => None,
                 };
-                if base_ref.is_none() && looks_split(&blobs.btf) {
+                if base_ref.is_none() && blobs.looks_split() {
                     anyhow::bail!(
                         "{}: this is split BTF (module BTF); pass the vmlinux BTF it was built against with --base",
                         input.label

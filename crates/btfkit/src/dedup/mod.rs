@@ -113,14 +113,17 @@ pub enum DedupError {
     },
 }
 
-/// Old id to new id, for the types deduplication was given.
+/// Old id to new id, for the types deduplication was given: void and base ids stay,
+/// each own type goes to the canonical type that represents it. (Not a
+/// [`crate::IdMap`], whose one-by-one pairs sit below a range that moves as a block:
+/// here the base stays and the own ids map one by one.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IdMap {
+pub struct DedupMap {
     start: u32,
     new: Vec<u32>,
 }
 
-impl IdMap {
+impl DedupMap {
     /// The new id of `old`: void and base ids map to themselves; each own type to the
     /// id of the canonical type that represents it (a base id when a base type does).
     /// `None` for ids past the input's types.
@@ -155,7 +158,7 @@ pub struct Deduped {
     /// strings, over the same base).
     pub bytes: Vec<u8>,
     /// Where each input type went.
-    pub id_map: IdMap,
+    pub id_map: DedupMap,
 }
 
 /// Records of void (three zero words) and of every type below the own types, as words.
@@ -214,7 +217,7 @@ impl Records {
 /// for _ in 0..2 {
 ///     let ptr = b.add_ptr(TypeId(b.next_id().0 + 1));
 ///     b.add_struct("list", 8);
-///     b.add_member("next", ptr, 0, 0);
+///     b.add_member("next", ptr, 0, 0)?;
 /// }
 /// let bytes = b.to_bytes(Endian::Little);
 /// let btf = Btf::parse(&bytes)?;
@@ -247,7 +250,7 @@ fn dedup_parsed(prepared: &core::Prepared, btf: &Btf<'_>) -> Result<Deduped, Ded
     own_records(&mut own, btf)?;
     let strings = dedup_strings(btf, &mut own.w, &own.offs);
     let c = core::Core::new(prepared, &own.w, &own.offs)?.run()?;
-    let id_map = IdMap {
+    let id_map = DedupMap {
         start: prepared.start(),
         new: c.own_map,
     };
@@ -373,7 +376,7 @@ fn dedup_strings(btf: &Btf<'_>, w: &mut [u32], starts: &[u32]) -> StringTable {
 /// assert_eq!(out.type_by_id(TypeId(2)).unwrap().type_id(), TypeId(1));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn dedup_builder(b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
+pub fn dedup_builder(b: &mut Builder<'_>) -> Result<DedupMap, DedupError> {
     let mut rec = Records::new(0);
     rec.push_builder(b, false)?;
     let (w, offs) = rec.finish();
@@ -381,11 +384,14 @@ pub fn dedup_builder(b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
     dedup_builder_with(&prepared, b)
 }
 
-fn dedup_builder_with(prepared: &core::Prepared, b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
+fn dedup_builder_with(
+    prepared: &core::Prepared,
+    b: &mut Builder<'_>,
+) -> Result<DedupMap, DedupError> {
     let (words, starts) = b.type_words();
     let c = core::Core::new(prepared, words, starts)?.run()?;
     b.set_type_words(c.words, c.starts);
-    Ok(IdMap {
+    Ok(DedupMap {
         start: prepared.start(),
         new: c.own_map,
     })
@@ -446,7 +452,7 @@ impl<'a> DedupBase<'a> {
     }
 
     /// [`dedup_builder`] of a split builder over this base.
-    pub fn dedup_builder(&self, b: &mut Builder<'_>) -> Result<IdMap, DedupError> {
+    pub fn dedup_builder(&self, b: &mut Builder<'_>) -> Result<DedupMap, DedupError> {
         match b.base_ref() {
             Some(BaseRef::Parsed(p)) if std::ptr::eq(p.data(), self.base.data()) => {
                 dedup_builder_with(&self.prepared, b)

@@ -40,10 +40,9 @@
 //! `resolve_btfids` does (stable, so pairs with equal ids keep their order and flags).
 //! Zero words (unresolved entries, `BTF_ID_UNUSED`) stay zero; set headers (`cnt`,
 //! `flags`) and pair flags are not touched; the section keeps its size.
-//! [`fn@distill`] distills a module's BTF keeping every base type an entry names and
-//! returns the rewritten section with it.
+//! [`BtfIds::roots`] names the base types the entries need, for a distillation that
+//! keeps them ([`crate::module`] does that).
 
-use crate::distill::{self, DistillError, Distilled, Root};
 use crate::{Btf, Endian, Kind, TypeId};
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind, SymbolSection};
 
@@ -84,10 +83,6 @@ pub enum BtfIdsError {
         /// The stored id.
         id: u32,
     },
-    /// Distilling failed (e.g. an entry names a vmlinux FUNC, which a distilled base
-    /// cannot hold; the message names the entry).
-    #[error(transparent)]
-    Distill(#[from] DistillError),
 }
 
 /// The kind of type a `__BTF_ID__<kind>__...` entry names.
@@ -695,10 +690,10 @@ impl BtfIds {
     }
 
     /// The base types (ids below `split`'s first id) that entries and set slots name,
-    /// as [`distill::Root`]s: what distilling must keep although split types may not
-    /// refer to them. `why` names the entry (for a set slot: the member whose kind and
+    /// with the entry that names each: what distilling must keep although split types
+    /// may not refer to them. `why` names the entry (for a set slot: the member whose kind and
     /// name the id has, or the set and slot).
-    pub fn roots(&self, split: &Btf<'_>) -> Vec<Root> {
+    pub fn roots(&self, split: &Btf<'_>) -> Vec<BaseRoot> {
         let start = split.start_id().0;
         let report = self.resolve(split);
         let mut roots = Vec::new();
@@ -720,7 +715,7 @@ impl BtfIds {
         words.sort_by_key(|w| w.0);
         for (_, id, why) in words {
             if id != 0 && id < start {
-                roots.push(Root {
+                roots.push(BaseRoot {
                     id: TypeId(id),
                     why,
                 });
@@ -728,6 +723,15 @@ impl BtfIds {
         }
         roots
     }
+}
+
+/// A base type named by a `.BTF_ids` entry ([`BtfIds::roots`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseRoot {
+    /// The base type id.
+    pub id: TypeId,
+    /// The entry (or set slot) naming it, e.g. `.BTF_ids entry __BTF_ID__struct__tcp_sock__1`.
+    pub why: String,
 }
 
 /// A type's kind and name.
@@ -741,7 +745,7 @@ pub struct Named {
 
 impl std::fmt::Display for Named {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} '{}'", self.kind, self.name)
+        write!(f, "{} '{}'", self.kind, crate::escape::Escaped(&self.name))
     }
 }
 
@@ -827,11 +831,12 @@ impl Report {
                 continue;
             }
             let e = &ids.entries[r.entry];
-            let what = format!("{} ({} {})", e.symbol, e.kind, e.name);
+            let what = format!("{} ({} {})", esc(&e.symbol), e.kind, esc(&e.name));
             out.push(match (&e.set, r.slot) {
                 (Some((si, _)), None) => format!(
                     "{what}: no id of {} {} names it",
-                    ids.sets[*si].kind, ids.sets[*si].name
+                    ids.sets[*si].kind,
+                    esc(&ids.sets[*si].name)
                 ),
                 _ => format!("{what}: {}", describe_id(r.id, r.target, &r.is)),
             });
@@ -843,18 +848,20 @@ impl Report {
                     out.push(format!(
                         "{} {} slot {k}: {}, which no member names",
                         set.kind,
-                        set.name,
+                        esc(&set.name),
                         describe_id(x.id, x.target, &x.is)
                     ));
                 }
             }
             if !s.sorted {
-                out.push(format!("{} {}: not sorted by id", set.kind, set.name));
+                out.push(format!("{} {}: not sorted by id", set.kind, esc(&set.name)));
             }
         }
         out
     }
 }
+
+use crate::escape::escape as esc;
 
 /// `id 5 is STRUCT 'foo'`, `id 5 (now 7) is ...`, `id 0`, `id 9 is not a type`.
 pub fn describe_id(id: u32, target: Option<u32>, is: &Option<Named>) -> String {
@@ -872,17 +879,6 @@ pub fn describe_id(id: u32, target: Option<u32>, is: &Option<Named>) -> String {
         None => {}
     }
     s
-}
-
-/// Distills `split` (a module's split BTF over the vmlinux it was built against)
-/// keeping every base type that `ids` names ([`BtfIds::roots`]), and rewrites `ids`
-/// into the new id space: the new `.BTF.base`, `.BTF` and `.BTF_ids`. An entry that
-/// names a base type a distilled base cannot hold (a vmlinux FUNC) is an error naming it.
-pub fn distill(split: &Btf<'_>, ids: &BtfIds) -> Result<(Distilled, Vec<u8>), BtfIdsError> {
-    let roots = ids.roots(split);
-    let d = distill::distill_with_roots(split, &roots)?;
-    let section = ids.rewrite(|id| d.id_map.get(TypeId(id)).map(|t| t.0))?;
-    Ok((d, section))
 }
 
 #[cfg(test)]

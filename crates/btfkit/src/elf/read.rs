@@ -1,5 +1,8 @@
-//! Locating the BTF sections of an ELF file with `object`, without copying them (unless
-//! a section is stored compressed).
+//! Locating the BTF sections of an ELF file with `object`, without copying them.
+//!
+//! The kernel reads `.BTF` and `.BTF.base` as raw section bytes: a section stored
+//! compressed (`SHF_COMPRESSED`) or given twice is refused here as the kernel would
+//! refuse or misread it, rather than decompressed or picked silently.
 
 use object::{Object, ObjectSection};
 use std::borrow::Cow;
@@ -16,6 +19,13 @@ pub enum ElfError {
     /// A BTF section is `SHT_NOBITS` (stripped into a debug file, for instance).
     #[error("ELF section {0} has no contents (SHT_NOBITS)")]
     NoBits(&'static str),
+    /// A BTF section is stored compressed (`SHF_COMPRESSED`); the kernel reads section
+    /// bytes as they are and would refuse it.
+    #[error("ELF section {0} is compressed (SHF_COMPRESSED): the kernel reads it as it is stored and would refuse it")]
+    Compressed(&'static str),
+    /// Two sections have the same BTF section name.
+    #[error("ELF file has more than one {0} section")]
+    Duplicate(&'static str),
 }
 
 /// The BTF sections of one ELF file.
@@ -44,13 +54,22 @@ fn section_bytes<'data>(
     file: &object::File<'data>,
     name: &'static str,
 ) -> Result<Option<Cow<'data, [u8]>>, ElfError> {
-    let Some(sec) = file.section_by_name(name) else {
+    let mut found = file
+        .sections()
+        .filter(|s| s.name_bytes().ok() == Some(name.as_bytes()));
+    let Some(sec) = found.next() else {
         return Ok(None);
     };
+    if found.next().is_some() {
+        return Err(ElfError::Duplicate(name));
+    }
     if sec.kind() == object::SectionKind::UninitializedData {
         return Err(ElfError::NoBits(name));
     }
-    Ok(Some(sec.uncompressed_data()?))
+    if sec.compressed_file_range()?.format != object::CompressionFormat::None {
+        return Err(ElfError::Compressed(name));
+    }
+    Ok(Some(Cow::Borrowed(sec.data()?)))
 }
 
 impl<'data> BtfSections<'data> {

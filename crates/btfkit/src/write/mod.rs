@@ -32,6 +32,61 @@ impl BaseRef<'_> {
     }
 }
 
+/// A builder call that libbpf refuses with `-EINVAL` (or `-E2BIG`): an element added
+/// where the last type cannot take it, or a value its field cannot hold. Nothing is
+/// added when a call fails.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// An element call on a builder that has no type of its own yet.
+    #[error("{call}: no type was added yet; it adds to the last {expected}")]
+    NoType {
+        /// The call (`add_member`, ...).
+        call: &'static str,
+        /// The kinds it adds to.
+        expected: &'static str,
+    },
+    /// An element call after a type of a kind that has no such elements.
+    #[error("{call}: the last type [{last}] is {kind}; it adds to the last {expected}")]
+    WrongKind {
+        /// The call (`add_member`, ...).
+        call: &'static str,
+        /// The last type.
+        last: TypeId,
+        /// Its kind.
+        kind: Kind,
+        /// The kinds the call adds to.
+        expected: &'static str,
+    },
+    /// The last type already has as many elements as `vlen` can count.
+    #[error(
+        "{call}: the last type [{last}] already has {} elements",
+        raw::MAX_VLEN
+    )]
+    TooManyElements {
+        /// The call.
+        call: &'static str,
+        /// The last type.
+        last: TypeId,
+    },
+    /// A bitfield member's bit offset does not fit the 24 bits the kind-flag encoding
+    /// leaves it.
+    #[error("add_member: bitfield '{name}' at bit offset {bit_offset}: a bitfield's offset must be below 2^24")]
+    BitfieldOffset {
+        /// The member's name.
+        name: String,
+        /// Its bit offset.
+        bit_offset: u32,
+    },
+    /// An ENUM value outside the range of a 32-bit enumerator (`i32::MIN ..= u32::MAX`).
+    #[error("add_enum_value: '{name}' = {value} does not fit a 32-bit ENUM value (use an ENUM64)")]
+    EnumValueRange {
+        /// The enumerator's name.
+        name: String,
+        /// The value.
+        value: i64,
+    },
+}
+
 /// Flavour of a FWD declaration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FwdKind {
@@ -171,29 +226,54 @@ impl<'base> Builder<'base> {
         id
     }
 
-    fn last_start(&self) -> usize {
-        *self
-            .starts
-            .last()
-            .expect("a type was added before its elements") as usize
+    /// Where the last type's `info` word is, when its kind is one of `kinds` and it can
+    /// take one more element (libbpf's checks of `btf_last_type`).
+    fn open_type(
+        &self,
+        call: &'static str,
+        kinds: &[Kind],
+        expected: &'static str,
+    ) -> Result<usize, BuildError> {
+        let Some(&start) = self.starts.last() else {
+            return Err(BuildError::NoType { call, expected });
+        };
+        let at = start as usize + 1;
+        let info = self.words[at];
+        let kind = Kind(raw::info_kind(info));
+        let last = TypeId(self.next_id().0 - 1);
+        if !kinds.contains(&kind) {
+            return Err(BuildError::WrongKind {
+                call,
+                last,
+                kind,
+                expected,
+            });
+        }
+        if raw::info_vlen(info) >= raw::MAX_VLEN {
+            return Err(BuildError::TooManyElements { call, last });
+        }
+        Ok(at)
     }
 
-    /// Increments the vlen of the last type; sets the kind flag when `kflag`.
-    fn bump_vlen(&mut self, kflag: bool) {
-        let at = self.last_start() + 1;
+    /// Appends one element (`words`) to the type whose `info` word is at `at`: vlen + 1,
+    /// and the kind flag set when `kflag`.
+    fn push_element(&mut self, at: usize, words: &[u32], kflag: bool) {
+        self.words.extend_from_slice(words);
         let info = self.words[at];
         let vlen = raw::info_vlen(info) + 1;
         self.words[at] = raw::info(raw::info_kind(info), vlen, raw::info_kflag(info) || kflag);
     }
 
-    /// `INT`: `size` bytes, `encoding` a combination of [`raw::INT_SIGNED`] etc.
+    /// `INT`: `size` bytes, `encoding` a combination of [`raw::INT_SIGNED`] etc. The
+    /// bits field says `size * 8`, which it can hold up to 31 bytes; a larger INT (which
+    /// BTF does not allow) gets 255 bits.
     pub fn add_int(&mut self, name: impl AsRef<[u8]>, size: u32, encoding: u8) -> TypeId {
         let n = self.name(name);
         self.add_raw(
             n,
             raw::info(1, 0, false),
             size,
-            &[((encoding as u32) << 24) | (size * 8)],
+            &[((encoding as u32) << 24) | size.saturating_mul(8).min(0xff)],
         )
     }
 
@@ -261,19 +341,34 @@ impl<'base> Builder<'base> {
     ///
     /// As libbpf's `btf__add_field`, the offset word is `bit_offset | bitfield_size << 24`
     /// whatever the kind flag, and earlier members are left as they are: a member at a
-    /// bit offset of 2^24 or more cannot be combined with bitfields (libbpf rejects a
-    /// bitfield there; this builder does not check).
+    /// bit offset of 2^24 or more cannot be combined with bitfields. A bitfield there is
+    /// refused, as libbpf does; a plain member there in a type that has bitfields is not
+    /// (libbpf does not check it either).
+    ///
+    /// Fails, adding nothing, when the last type is not a STRUCT/UNION or has the
+    /// most members `vlen` can count.
     pub fn add_member(
         &mut self,
         name: impl AsRef<[u8]>,
         ty: TypeId,
         bit_offset: u32,
         bitfield_size: u8,
-    ) {
+    ) -> Result<(), BuildError> {
+        let at = self.open_type(
+            "add_member",
+            &[Kind::STRUCT, Kind::UNION],
+            "STRUCT or UNION",
+        )?;
+        if bitfield_size != 0 && bit_offset > 0x00ff_ffff {
+            return Err(BuildError::BitfieldOffset {
+                name: String::from_utf8_lossy(name.as_ref()).into_owned(),
+                bit_offset,
+            });
+        }
         let n = self.name(name);
         let off = bit_offset | ((bitfield_size as u32) << 24);
-        self.words.extend_from_slice(&[n, ty.0, off]);
-        self.bump_vlen(bitfield_size != 0);
+        self.push_element(at, &[n, ty.0, off], bitfield_size != 0);
+        Ok(())
     }
 
     /// `ENUM` of `size` bytes; add values with [`Self::add_enum_value`].
@@ -284,10 +379,20 @@ impl<'base> Builder<'base> {
 
     /// An enumerator of the last ENUM. A negative value marks the ENUM signed (kind
     /// flag), as libbpf's `btf__add_enum_value` does.
-    pub fn add_enum_value(&mut self, name: impl AsRef<[u8]>, value: i64) {
+    ///
+    /// Fails, adding nothing, when the last type is not an ENUM or is full, or when
+    /// `value` is outside `i32::MIN ..= u32::MAX`.
+    pub fn add_enum_value(&mut self, name: impl AsRef<[u8]>, value: i64) -> Result<(), BuildError> {
+        let at = self.open_type("add_enum_value", &[Kind::ENUM], "ENUM")?;
+        if !(i32::MIN as i64..=u32::MAX as i64).contains(&value) {
+            return Err(BuildError::EnumValueRange {
+                name: String::from_utf8_lossy(name.as_ref()).into_owned(),
+                value,
+            });
+        }
         let n = self.name(name);
-        self.words.extend_from_slice(&[n, value as u32]);
-        self.bump_vlen(value < 0);
+        self.push_element(at, &[n, value as u32], value < 0);
+        Ok(())
     }
 
     /// `ENUM64` of `size` bytes; add values with [`Self::add_enum64_value`].
@@ -297,11 +402,17 @@ impl<'base> Builder<'base> {
     }
 
     /// An enumerator of the last ENUM64.
-    pub fn add_enum64_value(&mut self, name: impl AsRef<[u8]>, value: u64) {
+    ///
+    /// Fails, adding nothing, when the last type is not an ENUM64 or is full.
+    pub fn add_enum64_value(
+        &mut self,
+        name: impl AsRef<[u8]>,
+        value: u64,
+    ) -> Result<(), BuildError> {
+        let at = self.open_type("add_enum64_value", &[Kind::ENUM64], "ENUM64")?;
         let n = self.name(name);
-        self.words
-            .extend_from_slice(&[n, value as u32, (value >> 32) as u32]);
-        self.bump_vlen(false);
+        self.push_element(at, &[n, value as u32, (value >> 32) as u32], false);
+        Ok(())
     }
 
     /// `FWD` declaration.
@@ -328,10 +439,13 @@ impl<'base> Builder<'base> {
     }
 
     /// A parameter of the last FUNC_PROTO (`ty` 0 with no name for `...`).
-    pub fn add_param(&mut self, name: impl AsRef<[u8]>, ty: TypeId) {
+    ///
+    /// Fails, adding nothing, when the last type is not a FUNC_PROTO or is full.
+    pub fn add_param(&mut self, name: impl AsRef<[u8]>, ty: TypeId) -> Result<(), BuildError> {
+        let at = self.open_type("add_param", &[Kind::FUNC_PROTO], "FUNC_PROTO")?;
         let n = self.name(name);
-        self.words.extend_from_slice(&[n, ty.0]);
-        self.bump_vlen(false);
+        self.push_element(at, &[n, ty.0], false);
+        Ok(())
     }
 
     /// `VAR name` of type `ty` with `linkage` (0 static, 1 global, 2 extern).
@@ -347,9 +461,12 @@ impl<'base> Builder<'base> {
     }
 
     /// An entry of the last DATASEC.
-    pub fn add_secinfo(&mut self, ty: TypeId, offset: u32, size: u32) {
-        self.words.extend_from_slice(&[ty.0, offset, size]);
-        self.bump_vlen(false);
+    ///
+    /// Fails, adding nothing, when the last type is not a DATASEC or is full.
+    pub fn add_secinfo(&mut self, ty: TypeId, offset: u32, size: u32) -> Result<(), BuildError> {
+        let at = self.open_type("add_secinfo", &[Kind::DATASEC], "DATASEC")?;
+        self.push_element(at, &[ty.0, offset, size], false);
+        Ok(())
     }
 
     /// `DECL_TAG value` on `ty` (`component_idx` -1 for the type itself).
@@ -585,5 +702,57 @@ impl<'base> Builder<'base> {
         b.starts = starts;
         b.strings = strings;
         b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elements_go_only_to_a_type_of_this_builder() {
+        let mut base = Builder::new();
+        base.add_struct("s", 4);
+        let bytes = base.to_bytes(Endian::Little);
+        let parsed = Btf::parse(&bytes).unwrap();
+        // The base's last type is a STRUCT, but a split builder adds to its own types.
+        let mut split = Builder::new_split(&parsed);
+        assert_eq!(
+            split.add_member("x", TypeId(1), 0, 0),
+            Err(BuildError::NoType {
+                call: "add_member",
+                expected: "STRUCT or UNION"
+            })
+        );
+        assert_eq!(split.to_bytes(Endian::Little).len(), raw::HEADER_LEN);
+    }
+
+    #[test]
+    fn a_full_vlen_takes_no_more() {
+        let mut b = Builder::new();
+        let proto = b.add_raw(
+            0,
+            raw::info(Kind::FUNC_PROTO.0, raw::MAX_VLEN, false),
+            0,
+            &[],
+        );
+        let before = b.to_bytes(Endian::Little);
+        assert_eq!(
+            b.add_param("p", TypeId(0)),
+            Err(BuildError::TooManyElements {
+                call: "add_param",
+                last: proto
+            })
+        );
+        assert_eq!(b.to_bytes(Endian::Little), before);
+    }
+
+    #[test]
+    fn huge_int_sizes_do_not_overflow() {
+        let mut b = Builder::new();
+        b.add_int("huge", u32::MAX, 0);
+        let bytes = b.to_bytes(Endian::Little);
+        let t = Btf::parse(&bytes).unwrap().type_by_id(TypeId(1)).unwrap();
+        assert_eq!(t.int_info().unwrap().bits, 255);
     }
 }

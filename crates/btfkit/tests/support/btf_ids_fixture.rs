@@ -264,14 +264,14 @@ pub fn fixture(endian: Endian) -> Fixture {
     let mut b = Builder::new();
     let int = b.add_int("int", 4, raw::INT_SIGNED); // 1
     let sock = b.add_struct("sock", 16); // 2
-    b.add_member("refcnt", int, 0, 0);
+    b.add_member("refcnt", int, 0, 0).unwrap();
     let tcp_sock = b.add_struct("tcp_sock", 64); // 3: no split type refers to it
-    b.add_member("sk", sock, 0, 0);
+    b.add_member("sk", sock, 0, 0).unwrap();
     let long = b.add_int("long", 8, raw::INT_SIGNED);
     let u64_t = b.add_typedef("u64_t", long); // 5, 4 = long
     assert_eq!((u64_t.0, long.0), (U64_T, 4));
     let tu = b.add_union("thread_union", 8); // 6
-    b.add_member("x", long, 0, 0);
+    b.add_member("x", long, 0, 0).unwrap();
     let proto = b.add_func_proto(int); // 7
     let f = b.add_func("vmlinux_fn", 1, proto); // 8
     assert_eq!(
@@ -284,15 +284,15 @@ pub fn fixture(endian: Endian) -> Fixture {
     let mut s = Builder::new_split(&base_btf);
     let sk_ptr = s.add_ptr(sock); // 9
     let state = s.add_struct("mod_state", 16); // 10
-    s.add_member("sk", sk_ptr, 0, 0);
-    s.add_member("x", int, 64, 0);
+    s.add_member("sk", sk_ptr, 0, 0).unwrap();
+    s.add_member("x", int, 64, 0).unwrap();
     let proto = s.add_func_proto(int); // 11
-    s.add_param("sk", sk_ptr);
+    s.add_param("sk", sk_ptr).unwrap();
     s.add_func("bbr_init", 0, proto); // 12
     s.add_func("bbr_main", 0, proto); // 13
     s.add_func("bbr_undo", 0, proto); // 14
     let init = s.add_struct("nf_conn___init", 4); // 15
-    s.add_member("x", int, 0, 0);
+    s.add_member("x", int, 0, 0).unwrap();
     let _ = (state, init);
     let split = s.to_bytes(endian);
     Fixture { base, split }
