@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod check;
+mod dedup;
 mod distill;
 mod dump;
 mod ids;
@@ -19,6 +20,8 @@ pub enum Command {
     Dump(dump::Opts),
     /// Distill module BTF: a new split BTF over a small distilled base (.BTF.base).
     Distill(distill::Opts),
+    /// Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one.
+    Dedup(dedup::Opts),
     /// Relocate split BTF from its distilled base onto a full vmlinux BTF.
     Relocate(relocate::Opts),
     /// Rewrite module BTF built against one vmlinux as split BTF against another.
@@ -41,6 +44,7 @@ impl Command {
         match self {
             Command::Dump(o) => o.run(),
             Command::Distill(o) => o.run(),
+            Command::Dedup(o) => o.run(),
             Command::Relocate(o) => o.run(),
             Command::Retarget(o) => o.run(),
             Command::Strip(o) => o.run(),

@@ -466,7 +466,7 @@ impl<'a> DedupBase<'a> {
 /// as libbpf's `btf__new_empty[_split]`, `btf__add_btf` of each input in order and
 /// `btf__dedup` do. Split inputs must be over `base` (the same parsed object). The output
 /// is in `base`'s byte order, or the first input's without a base (libbpf would use the
-/// host's).
+/// host's). [`Merge`] does the same one input at a time.
 ///
 /// ```
 /// use btfkit::{dedup::merge, write::Builder, Btf, Endian};
@@ -481,27 +481,95 @@ impl<'a> DedupBase<'a> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn merge<'a>(base: Option<&'a Btf<'a>>, inputs: &[&Btf<'_>]) -> Result<Deduped, DedupError> {
-    let mut b = match base {
-        Some(base) => Builder::new_split(base),
-        None => Builder::new(),
-    };
-    for (index, input) in inputs.iter().enumerate() {
+    let mut m = Merge::new(base);
+    for input in inputs {
+        m.add(input)?;
+    }
+    m.finish()
+}
+
+/// [`merge`] one input at a time, for inputs that are not all at hand at once (each
+/// module file read, parsed, appended and dropped in turn).
+///
+/// ```
+/// use btfkit::{dedup::Merge, write::Builder, Btf, Endian};
+///
+/// let mut base = Builder::new();
+/// base.add_int("int", 4, btfkit::raw::INT_SIGNED);
+/// let base_bytes = base.to_bytes(Endian::Little);
+/// let base = Btf::parse(&base_bytes)?;
+///
+/// let mut m = Merge::new(Some(&base));
+/// for _module in 0..2 {
+///     let mut b = Builder::new_split(&base);
+///     let s = b.add_struct("s", 4);
+///     b.add_member("x", btfkit::TypeId(1), 0, 0)?;
+///     b.add_ptr(s);
+///     let bytes = b.to_bytes(Endian::Little);
+///     m.add(&Btf::parse_split(&bytes, &base)?)?;
+/// }
+/// let out = m.finish()?;
+/// assert_eq!(Btf::parse_split(&out.bytes, &base)?.type_count(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Merge<'a> {
+    builder: Builder<'a>,
+    base: Option<&'a Btf<'a>>,
+    endian: Option<Endian>,
+    inputs: usize,
+}
+
+impl std::fmt::Debug for Merge<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Merge")
+            .field("inputs", &self.inputs)
+            .field("types", &self.builder.type_count())
+            .finish()
+    }
+}
+
+impl<'a> Merge<'a> {
+    /// An empty BTF, split over `base` when given.
+    pub fn new(base: Option<&'a Btf<'a>>) -> Merge<'a> {
+        Merge {
+            builder: match base {
+                Some(base) => Builder::new_split(base),
+                None => Builder::new(),
+            },
+            base,
+            endian: base.map(|b| b.endian()),
+            inputs: 0,
+        }
+    }
+
+    /// Appends `input` (libbpf's `btf__add_btf`): standalone BTF, or split BTF over this
+    /// merge's base.
+    pub fn add(&mut self, input: &Btf<'_>) -> Result<(), DedupError> {
+        let index = self.inputs;
         if let Some(ib) = input.base() {
-            if !base.is_some_and(|b| std::ptr::eq(b.data(), ib.data())) {
+            if !self
+                .base
+                .is_some_and(|b| std::ptr::eq(b.data(), ib.data()))
+            {
                 return Err(DedupError::InputOverAnotherBase { index });
             }
         }
-        b.add_btf(input)
+        self.builder
+            .add_btf(input)
             .map_err(|source| DedupError::Append { index, source })?;
+        self.endian.get_or_insert(input.endian());
+        self.inputs += 1;
+        Ok(())
     }
-    let id_map = dedup_builder(&mut b)?;
-    let endian = match (base, inputs.first()) {
-        (Some(base), _) => base.endian(),
-        (None, Some(first)) => first.endian(),
-        (None, None) => Endian::Little,
-    };
-    Ok(Deduped {
-        bytes: b.to_bytes(endian),
-        id_map,
-    })
+
+    /// Deduplicates what was appended and serializes it.
+    pub fn finish(mut self) -> Result<Deduped, DedupError> {
+        let id_map = dedup_builder(&mut self.builder)?;
+        Ok(Deduped {
+            bytes: self
+                .builder
+                .to_bytes(self.endian.unwrap_or(Endian::Little)),
+            id_map,
+        })
+    }
 }
