@@ -1,11 +1,20 @@
-//! Fuzz target: deduplicate arbitrary base + split BTF (see `dedup_body.rs` for the
-//! input layout). The body is shared with `crates/btfkit/tests/fuzz_smoke_dedup.rs`,
-//! which runs it on a few thousand generated inputs under plain `cargo test`. Seeds:
-//! `fuzz/seeds/dedup/` (small corpus modules with their distilled bases), e.g.
-//! `cargo fuzz run dedup fuzz/seeds/dedup`.
+//! cargo-fuzz target `dedup`: the body is `fuzz/bodies/dedup.rs` (its doc says what it
+//! checks), also run on a few thousand inputs under plain `cargo test` by
+//! `crates/btfkit/tests/fuzz_smoke/dedup.rs`. Inputs that do not reach the checks are
+//! rejected, so the corpus keeps only those that do.
 #![no_main]
 
-#[path = "dedup_body.rs"]
+#[path = "../bodies/dedup.rs"]
 mod body;
+#[path = "../bodies/common.rs"]
+mod common;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| body::check(data));
+use libfuzzer_sys::{fuzz_target, Corpus};
+
+fuzz_target!(|data: &[u8]| -> Corpus {
+    if body::run(data) {
+        Corpus::Keep
+    } else {
+        Corpus::Reject
+    }
+});

@@ -1,9 +1,13 @@
-//! Fuzz target: parse (base, split, ELF), validate and dump arbitrary bytes. The body is
-//! shared with `crates/btfkit/tests/fuzz_smoke.rs`, which runs it on a few thousand
-//! generated inputs under plain `cargo test`.
+//! cargo-fuzz target `parse_validate_dump`: the body is `fuzz/bodies/parse_validate_dump.rs` (its doc says what it
+//! checks), also run on a few thousand inputs under plain `cargo test` by
+//! `crates/btfkit/tests/fuzz_smoke/parse_validate_dump.rs`.
 #![no_main]
 
-#[path = "body.rs"]
+#[path = "../bodies/parse_validate_dump.rs"]
 mod body;
+#[path = "../bodies/common.rs"]
+mod common;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| body::check(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    body::run(data);
+});

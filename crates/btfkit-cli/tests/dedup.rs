@@ -52,21 +52,46 @@ fn modules_merge_like_the_library() {
 
     let out = btfkit(
         d,
-        &["dedup", "--base", "vmlinux.btf", "dummy.ko", "veth.ko", "dummy.ko", "-o", "out.btf"],
+        &[
+            "dedup",
+            "--base",
+            "vmlinux.btf",
+            "dummy.ko",
+            "veth.ko",
+            "dummy.ko",
+            "-o",
+            "out.btf",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(std::fs::read(d.join("out.btf")).unwrap() == want);
 
     // Standard output gets the same bytes.
     let out = btfkit(
         d,
-        &["dedup", "--base", "vmlinux.btf", "dummy.ko", "veth.ko", "dummy.ko", "-o", "-"],
+        &[
+            "dedup",
+            "--base",
+            "vmlinux.btf",
+            "dummy.ko",
+            "veth.ko",
+            "dummy.ko",
+            "-o",
+            "-",
+        ],
     );
     assert!(out.status.success());
     assert!(out.stdout == want);
 
     // One input: that module deduplicated against vmlinux (appended to an empty split).
-    let out = btfkit(d, &["dedup", "--base", "vmlinux.btf", "veth.ko", "-o", "one.btf"]);
+    let out = btfkit(
+        d,
+        &["dedup", "--base", "vmlinux.btf", "veth.ko", "-o", "one.btf"],
+    );
     assert!(out.status.success());
     assert!(std::fs::read(d.join("one.btf")).unwrap() == merge(Some(&base), &[&b]).unwrap().bytes);
 }
@@ -93,8 +118,15 @@ fn distilled_module_is_relocated_first() {
     let relocated = Btf::parse_split(&relocated.split, &base).unwrap();
     let want = merge(Some(&base), &[&relocated]).unwrap().bytes;
 
-    let out = btfkit(d, &["dedup", "--base", "vmlinux.btf", "dist.ko", "-o", "out.btf"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = btfkit(
+        d,
+        &["dedup", "--base", "vmlinux.btf", "dist.ko", "-o", "out.btf"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got = std::fs::read(d.join("out.btf")).unwrap();
     assert!(got == want);
     // The base types distill copied into the split are merged back into vmlinux's.
@@ -121,7 +153,11 @@ fn standalone_inputs_and_big_endian() {
         ("be.btf", btfkit::Endian::Big),
     ] {
         let out = btfkit(d, &["dedup", first, "le.btf", "be.btf", "-o", "out.btf"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let bytes = std::fs::read(d.join("out.btf")).unwrap();
         let got = Btf::parse(&bytes).unwrap();
         assert_eq!(got.type_count(), 3, "three copies are one");
@@ -162,6 +198,10 @@ fn every_corpus_module_at_once() {
     args.extend(mods.iter().map(|p| p.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = btfkit(dir.path(), &args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(std::fs::read(dir.path().join("all.btf")).unwrap() == want);
 }

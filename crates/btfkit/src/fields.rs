@@ -1,8 +1,12 @@
-//! Type-id and string-offset field visitors (libbpf's `btf_field_iter`): for each kind,
-//! where in a record the type ids and the string offsets are. Reading, validation, dump
-//! and the rewriting algorithms all go through this one table.
+//! Type-id and string-offset field visitors (libbpf's `btf_field_iter`): every field of a
+//! record that holds a type id, or a string offset, at the positions the kind table
+//! ([`KindFacts::type_ids`], [`KindFacts::str_offsets`]) gives. The writer and the
+//! rewriting algorithms (distill, relocate, `.BTF_ids`) visit fields through here.
+//!
+//! [`KindFacts::type_ids`]: crate::kind::KindFacts::type_ids
+//! [`KindFacts::str_offsets`]: crate::kind::KindFacts::str_offsets
 
-use crate::kind::Kind;
+use crate::kind::{FieldPositions, Kind};
 use crate::raw;
 use crate::read::Type;
 
@@ -26,46 +30,32 @@ pub struct FieldLayout {
 }
 
 impl FieldLayout {
-    const NONE: FieldLayout = FieldLayout {
-        fixed: &[],
-        elem_size: 0,
-        elem_fields: &[],
-    };
-
-    /// The layout of `which` fields for `kind`; empty for kinds without such fields and
-    /// for unknown kinds.
+    /// The layout of `which` fields for `kind`; for unknown kinds only the name (a
+    /// string offset at byte 0) is known.
+    #[inline]
     pub fn of(kind: Kind, which: FieldKind) -> FieldLayout {
-        const fn l(fixed: &'static [u8], elem_size: u8, elem_fields: &'static [u8]) -> FieldLayout {
-            FieldLayout {
-                fixed,
-                elem_size,
-                elem_fields,
-            }
-        }
-        match which {
-            FieldKind::TypeIds => match kind {
-                Kind::PTR
-                | Kind::TYPEDEF
-                | Kind::VOLATILE
-                | Kind::CONST
-                | Kind::RESTRICT
-                | Kind::FUNC
-                | Kind::VAR
-                | Kind::DECL_TAG
-                | Kind::TYPE_TAG => l(&[8], 0, &[]),
-                Kind::ARRAY => l(&[12, 16], 0, &[]),
-                Kind::STRUCT | Kind::UNION => l(&[], 12, &[4]),
-                Kind::FUNC_PROTO => l(&[8], 8, &[4]),
-                Kind::DATASEC => l(&[], 12, &[0]),
-                _ => Self::NONE,
-            },
-            FieldKind::StrOffsets => match kind {
-                Kind::STRUCT | Kind::UNION | Kind::ENUM64 => l(&[0], 12, &[0]),
-                Kind::ENUM | Kind::FUNC_PROTO => l(&[0], 8, &[0]),
-                k if k.is_known() => l(&[0], 0, &[]),
-                // Unknown kinds: only the name is known to be a string offset.
-                _ => l(&[0], 0, &[]),
-            },
+        let Some(f) = kind.facts() else {
+            return match which {
+                FieldKind::TypeIds => FieldLayout {
+                    fixed: &[],
+                    elem_size: 0,
+                    elem_fields: &[],
+                },
+                FieldKind::StrOffsets => FieldLayout {
+                    fixed: &[0],
+                    elem_size: 0,
+                    elem_fields: &[],
+                },
+            };
+        };
+        let p: FieldPositions = match which {
+            FieldKind::TypeIds => f.type_ids,
+            FieldKind::StrOffsets => f.str_offsets,
+        };
+        FieldLayout {
+            fixed: p.fixed,
+            elem_size: f.elem_size,
+            elem_fields: p.per_elem,
         }
     }
 

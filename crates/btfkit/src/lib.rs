@@ -4,7 +4,8 @@
 //! The crate is layered; each layer uses only those above it in this list:
 //!
 //! - [`raw`], [`endian`], [`kind`], [`id`], [`error`]: the format (uapi `btf.h`), byte
-//!   order, the kind table, id newtypes, typed errors.
+//!   order, [`Kind`] and the one table of per-kind facts ([`kind::KindFacts`]), id
+//!   newtypes and the id map, typed errors.
 //! - [`fields`]: the type-id / string-offset field visitor (libbpf's `btf_field_iter`)
 //!   every algorithm uses.
 //! - [`read`]: zero-copy [`Btf`] over a byte slice, base or split, either byte order.
@@ -18,7 +19,7 @@
 //!   and `btf__relocate`, byte-identical, with a report of every failure.
 //! - [`module`]: the workflows on kernel module files: open, distill, retarget, strip,
 //!   check.
-//! - [`compress`], [`file`], [`escape`]: compressed files, the file-system policy (bounded
+//! - [`compress`], [`file`](mod@file), [`escape`]: compressed files, the file-system policy (bounded
 //!   reads; atomic, durable replacement), names made safe to print.
 //!
 //! The examples below run on the committed fixtures: the vmlinux BTF of Debian's 6.1

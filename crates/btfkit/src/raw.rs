@@ -14,6 +14,27 @@ pub const TYPE_LEN: usize = 12;
 /// Size of one `struct btf_layout` entry (`info_sz`, `elem_sz`, `flags`).
 pub const LAYOUT_ENTRY_LEN: usize = 4;
 
+// The data after `struct btf_type`, by C struct; which kind has which is the kind table's
+// business (`crate::kind::KindFacts`).
+/// Size of the INT data word (`__u32` with encoding, offset, bits).
+pub const INT_DATA_LEN: usize = 4;
+/// Size of `struct btf_array` (`type`, `index_type`, `nelems`).
+pub const ARRAY_LEN: usize = 12;
+/// Size of `struct btf_member` (`name_off`, `type`, `offset`).
+pub const MEMBER_LEN: usize = 12;
+/// Size of `struct btf_enum` (`name_off`, `val`).
+pub const ENUM_LEN: usize = 8;
+/// Size of `struct btf_enum64` (`name_off`, `val_lo32`, `val_hi32`).
+pub const ENUM64_LEN: usize = 12;
+/// Size of `struct btf_param` (`name_off`, `type`).
+pub const PARAM_LEN: usize = 8;
+/// Size of `struct btf_var` (`linkage`).
+pub const VAR_LEN: usize = 4;
+/// Size of `struct btf_var_secinfo` (`type`, `offset`, `size`).
+pub const VAR_SECINFO_LEN: usize = 12;
+/// Size of `struct btf_decl_tag` (`component_idx`).
+pub const DECL_TAG_LEN: usize = 4;
+
 /// `BTF_MAX_TYPE`: the highest type id.
 pub const MAX_TYPE: u32 = 0x000f_ffff;
 /// `BTF_MAX_NAME_OFFSET`: the highest string offset.
@@ -84,8 +105,9 @@ pub fn int_offset(v: u32) -> u8 {
 pub fn int_bits(v: u32) -> u8 {
     (v & 0xff) as u8
 }
-/// Bits of the INT data word that carry meaning (`BTF_INT_MASK`).
-pub const INT_MASK: u32 = 0x0fff_00ff;
+/// Bits of the INT data word the kernel accepts (`BTF_INT_MASK` of `kernel/bpf/btf.c`):
+/// encoding, offset and bits, and bits 8-15, which are unused but tolerated.
+pub const INT_MASK: u32 = 0x0fff_ffff;
 /// `BTF_INT_SIGNED`
 pub const INT_SIGNED: u8 = 1;
 /// `BTF_INT_CHAR`

@@ -573,3 +573,71 @@ fn unprocessed_objects_parse_with_zero_ids() {
         assert_eq!(ids.rewrite(|_| None).unwrap(), ids.data);
     }
 }
+
+/// A compressed `.BTF_ids` (SHF_COMPRESSED) is refused, not decompressed: its header may
+/// claim any size (the `elf_sections` fuzz target found a 1 KB file whose compressed
+/// `.BTF` asked for terabytes; `.BTF_ids` was read the same way).
+#[test]
+fn compressed_section_is_refused() {
+    for class in CLASSES {
+        let e = class.endian;
+        // Elf*_Chdr: ELFCOMPRESS_ZLIB, a huge claimed size, then a zlib stream.
+        let mut chdr = W {
+            out: Vec::new(),
+            e,
+            is_64: class.is_64,
+        };
+        chdr.u32(1);
+        if class.is_64 {
+            chdr.u32(0);
+        }
+        chdr.word(if class.is_64 { 1 << 40 } else { 0xffff_0000 });
+        chdr.word(4);
+        chdr.out
+            .extend_from_slice(&[0x78, 0x01, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        let elf = Elf {
+            class,
+            btf_ids: Some(chdr.out),
+            syms: Vec::new(),
+            symtab: true,
+            addr: 0,
+        }
+        .bytes();
+        // Set SHF_COMPRESSED on .BTF_ids (section 2).
+        let mut elf = elf;
+        let (shoff_at, shentsize, wide) = if class.is_64 {
+            (0x28, 64, 8)
+        } else {
+            (0x20, 40, 4)
+        };
+        let word = |b: &[u8]| match (e, wide) {
+            (btfkit::Endian::Little, 8) => u64::from_le_bytes(b[..8].try_into().unwrap()),
+            (btfkit::Endian::Big, 8) => u64::from_be_bytes(b[..8].try_into().unwrap()),
+            _ => u64::from(e.u32(b, 0)),
+        };
+        let shoff = word(&elf[shoff_at..]) as usize;
+        let flags_at = shoff + 2 * shentsize + 8;
+        let flags = e.u32(
+            &elf,
+            flags_at
+                + if e == btfkit::Endian::Big && wide == 8 {
+                    4
+                } else {
+                    0
+                },
+        );
+        assert_eq!(flags, 0x2, "the fixture's .BTF_ids flags");
+        let at = flags_at
+            + if e == btfkit::Endian::Big && wide == 8 {
+                4
+            } else {
+                0
+            };
+        e.put_u32(&mut elf, at, 0x802);
+        assert!(
+            matches!(BtfIds::parse(&elf), Err(BtfIdsError::Compressed)),
+            "{:?}",
+            BtfIds::parse(&elf).map(|_| ())
+        );
+    }
+}

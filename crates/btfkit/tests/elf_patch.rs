@@ -1022,3 +1022,134 @@ fn overlapping_section_is_moved_not_overwritten() {
         assert_eq!(r.hdrs[BTF].data, b"abc");
     }
 }
+
+/// A kept section that shares bytes with the ELF file header (a crafted file, found by
+/// the `elf_patch` fuzz target) is refused: the header's table fields change, so the
+/// section could not keep its bytes.
+#[test]
+fn section_over_the_file_header_is_refused() {
+    for c in CLASSES {
+        let f = sample(c);
+        let p = read(&f);
+        let mut g = f.clone();
+        let entsize = if c.is64 { 64 } else { 40 };
+        let hdr = p.e_shoff as usize + DATA * entsize;
+        let (off_at, size_at, w) = if c.is64 { (24, 32, 8) } else { (16, 20, 4) };
+        let put = |g: &mut Vec<u8>, at: usize, v: u64| {
+            let b = if c.be {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            let b = if c.be { &b[8 - w..] } else { &b[..w] };
+            g[at..at + w].copy_from_slice(b);
+        };
+        put(&mut g, hdr + off_at, 8);
+        put(&mut g, hdr + size_at, 16);
+        let err = patch::set_btf(&g, b"abc", None).unwrap_err();
+        assert!(
+            matches!(err, PatchError::HeaderOverlap { index, .. } if index == DATA),
+            "{err}"
+        );
+        // Replacing that section itself moves it and leaves the header alone.
+        let mut r = Patch::new();
+        r.replace(".data", b"12345");
+        let out = r.apply(&g).unwrap();
+        assert_eq!(read(&out.elf).hdrs[DATA].data, b"12345");
+    }
+}
+
+/// A section name string table that is not kept as bytes (SHT_NULL or SHT_NOBITS type)
+/// is refused, not replaced by a table of only the new names, and so is section 0 as the
+/// table (found by the `elf_patch` fuzz target: every other name was lost, or the result
+/// had e_shstrndx 0 and no reader took it).
+#[test]
+fn unusable_name_table_is_refused() {
+    for c in CLASSES {
+        let f = sample(c);
+        let p = read(&f);
+        let entsize = if c.is64 { 64 } else { 40 };
+        let put32 = |g: &mut Vec<u8>, at: usize, v: u32| {
+            let b = if c.be {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            };
+            g[at..at + 4].copy_from_slice(&b);
+        };
+        for ty in [0u32, 8] {
+            let mut g = f.clone();
+            put32(&mut g, p.e_shoff as usize + SHSTRTAB * entsize + 4, ty);
+            let err = patch::set_btf(&g, b"abc", Some(b"base")).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    PatchError::NameTable {
+                        index: SHSTRTAB,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
+        // e_shstrndx 0: no names at all; `object` refuses the file.
+        let mut g = f.clone();
+        let at = if c.is64 { 0x3e } else { 0x32 };
+        g[at..at + 2].copy_from_slice(&[0, 0]);
+        let err = patch::set_btf(&g, b"abc", None).unwrap_err();
+        assert!(matches!(err, PatchError::Parse(_)), "{err}");
+        // e_shstrndx SHN_XINDEX with section 0's sh_link 0: `object` reads it as index 0
+        // (a table with no names); the patcher refuses it rather than write e_shstrndx 0.
+        g[at..at + 2].copy_from_slice(&[0xff, 0xff]);
+        let err = patch::set_btf(&g, b"abc", None).unwrap_err();
+        assert!(
+            matches!(err, PatchError::NameTable { index: 0, .. }),
+            "{err}"
+        );
+        assert!(Patch::new().apply(&g).is_err());
+    }
+}
+
+/// Empty contents placed at the end get no alignment padding: padding would be dead
+/// space before the header table, and patching the result with no edits would move the
+/// table (found by the `elf_patch` fuzz target).
+#[test]
+fn empty_sections_are_not_padded() {
+    for c in CLASSES {
+        let f = sample(c);
+        let mut p = Patch::new();
+        let wide = NewSection {
+            sh_addralign: 64,
+            ..NewSection::BTF
+        };
+        p.replace(".data", b"").set_with(".empty", b"", wide);
+        let out = p.apply(&f).unwrap();
+        let again = Patch::new().apply(&out.elf).unwrap();
+        assert!(again.elf == out.elf, "an empty patch changed the result");
+        let r = read(&out.elf);
+        assert_eq!(section(&r, ".empty")[0].1.size, 0);
+    }
+}
+
+/// Program headers whose end overflows 64 bits are truncated headers, not an
+/// arithmetic overflow (found by the `elf_patch` fuzz target, which builds with overflow
+/// checks).
+#[test]
+fn program_header_end_overflow() {
+    for c in CLASSES.into_iter().filter(|c| c.is64) {
+        let mut g = sample(c);
+        let put = |g: &mut Vec<u8>, at: usize, b: &[u8]| {
+            let mut b = b.to_vec();
+            if !c.be {
+                b.reverse();
+            }
+            g[at..at + b.len()].copy_from_slice(&b);
+        };
+        put(&mut g, 0x20, &(u64::MAX - 10).to_be_bytes()); // e_phoff
+        put(&mut g, 0x36, &56u16.to_be_bytes()); // e_phentsize
+        put(&mut g, 0x38, &2u16.to_be_bytes()); // e_phnum
+        let err = Patch::new().apply(&g).unwrap_err();
+        assert!(matches!(err, PatchError::HeadersTruncated), "{err}");
+        assert!(patch::image_len(&g).is_err());
+    }
+}

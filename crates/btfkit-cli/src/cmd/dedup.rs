@@ -48,12 +48,7 @@ pub struct Opts {
 impl Opts {
     /// Runs the command.
     pub fn run(self) -> Result<ExitCode> {
-        stdin_at_most_once(
-            self.inputs
-                .iter()
-                .chain(&self.base)
-                .map(PathBuf::as_path),
-        )?;
+        stdin_at_most_once(self.inputs.iter().chain(&self.base).map(PathBuf::as_path))?;
         let validate = !self.no_validate;
         let base_file = self.base.as_deref().map(BaseFile::read).transpose()?;
         let base = base_file.as_ref().map(|b| b.parse(validate)).transpose()?;

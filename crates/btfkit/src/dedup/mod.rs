@@ -547,10 +547,7 @@ impl<'a> Merge<'a> {
     pub fn add(&mut self, input: &Btf<'_>) -> Result<(), DedupError> {
         let index = self.inputs;
         if let Some(ib) = input.base() {
-            if !self
-                .base
-                .is_some_and(|b| std::ptr::eq(b.data(), ib.data()))
-            {
+            if !self.base.is_some_and(|b| std::ptr::eq(b.data(), ib.data())) {
                 return Err(DedupError::InputOverAnotherBase { index });
             }
         }
@@ -566,9 +563,7 @@ impl<'a> Merge<'a> {
     pub fn finish(mut self) -> Result<Deduped, DedupError> {
         let id_map = dedup_builder(&mut self.builder)?;
         Ok(Deduped {
-            bytes: self
-                .builder
-                .to_bytes(self.endian.unwrap_or(Endian::Little)),
+            bytes: self.builder.to_bytes(self.endian.unwrap_or(Endian::Little)),
             id_map,
         })
     }

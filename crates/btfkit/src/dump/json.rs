@@ -215,7 +215,7 @@ fn type_object<W: Write + ?Sized>(
 
     match kind {
         Kind::INT => {
-            let v = t.u32_at(raw::TYPE_LEN);
+            let v = t.int_info().map_or(0, |i| i.raw);
             key_u32(o, ",\"size\":", t.size());
             o.str(",\"encoding\":");
             let enc = raw::int_encoding(v);
@@ -233,9 +233,10 @@ fn type_object<W: Write + ?Sized>(
             key_u32(o, ",\"type_id\":", t.size_or_type());
         }
         Kind::ARRAY => {
-            key_u32(o, ",\"type_id\":", t.u32_at(12));
-            key_u32(o, ",\"index_type_id\":", t.u32_at(16));
-            key_u32(o, ",\"nr_elems\":", t.u32_at(20));
+            let a = t.array_info();
+            key_u32(o, ",\"type_id\":", a.map_or(0, |a| a.elem_type.0));
+            key_u32(o, ",\"index_type_id\":", a.map_or(0, |a| a.index_type.0));
+            key_u32(o, ",\"nr_elems\":", a.map_or(0, |a| a.nelems));
             key_u32(o, ",\"size_or_type\":", t.size_or_type());
         }
         Kind::STRUCT | Kind::UNION => {
@@ -300,7 +301,7 @@ fn type_object<W: Write + ?Sized>(
             o.byte(b']');
         }
         Kind::VAR => {
-            let l = t.u32_at(raw::TYPE_LEN);
+            let l = t.var_linkage().unwrap_or(0);
             key_u32(o, ",\"type_id\":", t.size_or_type());
             o.str(",\"linkage\":");
             label(o, linkage_name(l), l);
@@ -330,7 +331,7 @@ fn type_object<W: Write + ?Sized>(
         Kind::DECL_TAG => {
             key_u32(o, ",\"type_id\":", t.size_or_type());
             o.str(",\"component_idx\":");
-            o.i64(t.u32_at(raw::TYPE_LEN) as i32 as i64);
+            o.i64(i64::from(t.decl_tag_component().unwrap_or(0)));
         }
         _ => {
             key_u32(o, ",\"info\":", t.info());

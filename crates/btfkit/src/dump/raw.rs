@@ -129,7 +129,7 @@ fn type_line<W: Write + ?Sized>(o: &mut Out<'_, W>, btf: &Btf<'_>, t: &Type<'_>)
 
     match kind {
         Kind::INT => {
-            let v = t.u32_at(raw::TYPE_LEN);
+            let v = t.int_info().map_or(0, |i| i.raw);
             o.str(" size=");
             o.u32(t.size());
             o.str(" bits_offset=");
@@ -149,12 +149,13 @@ fn type_line<W: Write + ?Sized>(o: &mut Out<'_, W>, btf: &Btf<'_>, t: &Type<'_>)
             o.u32(t.size_or_type());
         }
         Kind::ARRAY => {
+            let a = t.array_info();
             o.str(" type_id=");
-            o.u32(t.u32_at(12));
+            o.u32(a.map_or(0, |a| a.elem_type.0));
             o.str(" index_type_id=");
-            o.u32(t.u32_at(16));
+            o.u32(a.map_or(0, |a| a.index_type.0));
             o.str(" nr_elems=");
-            o.u32(t.u32_at(20));
+            o.u32(a.map_or(0, |a| a.nelems));
         }
         Kind::STRUCT | Kind::UNION => {
             o.str(" size=");
@@ -233,7 +234,7 @@ fn type_line<W: Write + ?Sized>(o: &mut Out<'_, W>, btf: &Btf<'_>, t: &Type<'_>)
             o.str(" type_id=");
             o.u32(t.size_or_type());
             o.str(", linkage=");
-            o.str(var_linkage_str(t.u32_at(raw::TYPE_LEN)));
+            o.str(var_linkage_str(t.var_linkage().unwrap_or(0)));
         }
         Kind::DATASEC => {
             o.str(" size=");
@@ -273,7 +274,7 @@ fn type_line<W: Write + ?Sized>(o: &mut Out<'_, W>, btf: &Btf<'_>, t: &Type<'_>)
             o.str(" type_id=");
             o.u32(t.size_or_type());
             o.str(" component_idx=");
-            o.i64(t.u32_at(raw::TYPE_LEN) as i32 as i64);
+            o.i64(i64::from(t.decl_tag_component().unwrap_or(0)));
         }
         _ => {
             o.str(" kind=");

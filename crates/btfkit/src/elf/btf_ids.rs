@@ -64,6 +64,11 @@ pub enum BtfIdsError {
     /// `.BTF_ids` is `SHT_NOBITS`.
     #[error(".BTF_ids has no contents (SHT_NOBITS)")]
     NoBits,
+    /// `.BTF_ids` is stored compressed (`SHF_COMPRESSED`): the kernel and
+    /// `resolve_btfids` use the section's bytes as they are, and decompressing would
+    /// let a small file claim an arbitrarily large section.
+    #[error(".BTF_ids is compressed (SHF_COMPRESSED): its ids are read as the section is stored")]
+    Compressed,
     /// The object has `.BTF_ids` but no `.symtab`: which words are ids cannot be told.
     #[error(".BTF_ids is present but the object has no .symtab (stripped?): its entries cannot be found")]
     NoSymtab,
@@ -341,7 +346,10 @@ impl BtfIds {
         if sec.kind() == object::SectionKind::UninitializedData {
             return Err(BtfIdsError::NoBits);
         }
-        let data = sec.uncompressed_data()?.into_owned();
+        if sec.compressed_file_range()?.format != object::CompressionFormat::None {
+            return Err(BtfIdsError::Compressed);
+        }
+        let data = sec.data()?.to_vec();
         let index = sec.index();
         let addr = sec.address();
         if file.symbol_table().is_none() {

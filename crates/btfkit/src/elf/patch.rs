@@ -145,6 +145,24 @@ pub enum PatchError {
     /// The result does not fit a 32-bit ELF file's offsets.
     #[error("the patched file does not fit 32-bit ELF offsets")]
     TooLarge,
+    /// The section name string table cannot hold the names the patch needs.
+    #[error("the section name string table [{index}] cannot be used: {reason}")]
+    NameTable {
+        /// `e_shstrndx`.
+        index: usize,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// A section that is kept shares bytes with the ELF file header (a crafted file):
+    /// the header's `e_shoff`/`e_shnum`/`e_shstrndx` change, so the section could not
+    /// keep its bytes.
+    #[error("section {name} [{index}] overlaps the ELF file header")]
+    HeaderOverlap {
+        /// The section's name.
+        name: String,
+        /// Its index.
+        index: usize,
+    },
 }
 
 /// The header of a section that [`Patch::set`] adds.
@@ -435,10 +453,11 @@ impl<'data, Elf: FileHeader<Endian = Endianness>> Layout<'data, Elf> {
         let phoff: u64 = header.e_phoff(endian).into();
         let phnum = header.phnum(endian, data)?;
         if phoff != 0 && phnum > 0 {
-            fixed.push((
-                phoff,
-                phoff + u64::from(phnum) * u64::from(header.e_phentsize(endian)),
-            ));
+            let end = u64::from(phnum)
+                .checked_mul(u64::from(header.e_phentsize(endian)))
+                .and_then(|len| phoff.checked_add(len))
+                .ok_or(PatchError::HeadersTruncated)?;
+            fixed.push((phoff, end));
         }
         for &(_, end) in &fixed {
             if end > data.len() as u64 {
@@ -566,6 +585,23 @@ fn apply_elf<Elf: FileHeader<Endian = Endianness>>(
         return Err(PatchError::NotRelocatable(e_type));
     }
     let n = layout.shdrs.len();
+    // Names are read from `.shstrtab` whatever its type (as `object` and readelf do),
+    // but a table of no type or of type SHT_NOBITS is not kept as bytes here.
+    let names_sec = &layout.shdrs[layout.shstrndx];
+    if layout.shstrndx == 0 {
+        // SHN_XINDEX with section 0's sh_link 0: the result would say e_shstrndx 0,
+        // which readers refuse.
+        return Err(PatchError::NameTable {
+            index: 0,
+            reason: "e_shstrndx points at section 0",
+        });
+    }
+    if names_sec.size > 0 && !names_sec.has_bytes() {
+        return Err(PatchError::NameTable {
+            index: layout.shstrndx,
+            reason: "it is SHT_NULL or SHT_NOBITS",
+        });
+    }
     let mut shdrs = layout.shdrs.clone();
     let mut place: Vec<Place<'_>> = vec![Place::Keep; n];
     // Sections added: (name, data, header); their indices are assigned later.
@@ -680,6 +716,20 @@ fn apply_elf<Elf: FileHeader<Endian = Endianness>>(
                     c.action = Action::ReplacedMoved { old_size, new_size };
                 }
             }
+        }
+    }
+
+    // The file header is rewritten below: a kept section must not share its bytes.
+    let ehdr = layout.fixed[0];
+    for (i, s) in layout.shdrs.iter().enumerate() {
+        if matches!(place[i], Place::Keep)
+            && s.has_bytes()
+            && overlaps(ehdr, (s.offset, s.offset + s.size))
+        {
+            return Err(PatchError::HeaderOverlap {
+                name: layout.name(i),
+                index: i,
+            });
         }
     }
 
@@ -830,7 +880,12 @@ fn apply_elf<Elf: FileHeader<Endian = Endianness>>(
                     reason: "its sh_addralign is not a power of two of at most 64 KiB",
                 });
             }
-            pad_to(&mut out, align);
+            // No padding for empty contents: it would be dead space before the header
+            // table, and the result would not come back byte-identical from an empty
+            // patch.
+            if !b.is_empty() {
+                pad_to(&mut out, align);
+            }
             shdrs[i].offset = out.len() as u64;
             out.extend_from_slice(b);
         }

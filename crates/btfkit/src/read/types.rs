@@ -207,27 +207,28 @@ impl<'data> Type<'data> {
         (self.kind() == Kind::DECL_TAG && self.record.len() >= 16).then(|| self.u32_at(12) as i32)
     }
 
-    /// Number of trailing elements that are actually present for this kind.
+    /// Number and size of the trailing elements present, when the kind is one of
+    /// `kinds`; (0, 0) otherwise.
     #[inline]
-    fn elems(&self, kind: Kind, elem: usize) -> usize {
-        if self.kind() == kind {
-            // Bounded by the record length, which parsing checked against vlen.
-            (self.vlen() as usize).min((self.record.len() - raw::TYPE_LEN) / elem)
-        } else {
-            0
+    fn elems(&self, kinds: &[Kind]) -> (usize, usize) {
+        let k = self.kind();
+        match k.facts() {
+            Some(f) if kinds.contains(&k) => {
+                let (at, size) = (raw::TYPE_LEN + f.info_size as usize, f.elem_size as usize);
+                // Bounded by the record length, which parsing checked against vlen.
+                let n = (self.vlen() as usize).min(self.record.len().saturating_sub(at) / size);
+                (n, size)
+            }
+            _ => (0, 0),
         }
     }
 
     /// Members of a STRUCT or UNION (empty for other kinds).
     pub fn members(&self) -> impl ExactSizeIterator<Item = Member> + 'data {
-        let n = if self.kind().is_composite() {
-            self.elems(self.kind(), 12)
-        } else {
-            0
-        };
+        let (n, size) = self.elems(&[Kind::STRUCT, Kind::UNION]);
         let (rec, e, kflag) = (self.record, self.endian, self.kflag());
         (0..n).map(move |i| {
-            let at = raw::TYPE_LEN + i * 12;
+            let at = raw::TYPE_LEN + i * size;
             Member {
                 name_off: StrOffset(e.u32(rec, at)),
                 type_id: TypeId(e.u32(rec, at + 4)),
@@ -239,15 +240,12 @@ impl<'data> Type<'data> {
 
     /// Enumerators of an ENUM or ENUM64 (empty for other kinds).
     pub fn enum_values(&self) -> impl ExactSizeIterator<Item = EnumValue> + 'data {
-        let (n, wide) = match self.kind() {
-            Kind::ENUM => (self.elems(Kind::ENUM, 8), false),
-            Kind::ENUM64 => (self.elems(Kind::ENUM64, 12), true),
-            _ => (0, false),
-        };
+        let (n, size) = self.elems(&[Kind::ENUM, Kind::ENUM64]);
+        let wide = self.kind() == Kind::ENUM64;
         let (rec, e) = (self.record, self.endian);
         (0..n).map(move |i| {
+            let at = raw::TYPE_LEN + i * size;
             if wide {
-                let at = raw::TYPE_LEN + i * 12;
                 let lo = e.u32(rec, at + 4) as u64;
                 let hi = e.u32(rec, at + 8) as u64;
                 EnumValue {
@@ -255,7 +253,6 @@ impl<'data> Type<'data> {
                     raw: (hi << 32) | lo,
                 }
             } else {
-                let at = raw::TYPE_LEN + i * 8;
                 EnumValue {
                     name_off: StrOffset(e.u32(rec, at)),
                     raw: e.u32(rec, at + 4) as u64,
@@ -266,10 +263,10 @@ impl<'data> Type<'data> {
 
     /// Parameters of a FUNC_PROTO (empty for other kinds).
     pub fn params(&self) -> impl ExactSizeIterator<Item = Param> + 'data {
-        let n = self.elems(Kind::FUNC_PROTO, 8);
+        let (n, size) = self.elems(&[Kind::FUNC_PROTO]);
         let (rec, e) = (self.record, self.endian);
         (0..n).map(move |i| {
-            let at = raw::TYPE_LEN + i * 8;
+            let at = raw::TYPE_LEN + i * size;
             Param {
                 name_off: StrOffset(e.u32(rec, at)),
                 type_id: TypeId(e.u32(rec, at + 4)),
@@ -279,10 +276,10 @@ impl<'data> Type<'data> {
 
     /// Entries of a DATASEC (empty for other kinds).
     pub fn secinfos(&self) -> impl ExactSizeIterator<Item = VarSecinfo> + 'data {
-        let n = self.elems(Kind::DATASEC, 12);
+        let (n, size) = self.elems(&[Kind::DATASEC]);
         let (rec, e) = (self.record, self.endian);
         (0..n).map(move |i| {
-            let at = raw::TYPE_LEN + i * 12;
+            let at = raw::TYPE_LEN + i * size;
             VarSecinfo {
                 type_id: TypeId(e.u32(rec, at)),
                 offset: e.u32(rec, at + 4),

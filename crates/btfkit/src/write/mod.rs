@@ -271,7 +271,7 @@ impl<'base> Builder<'base> {
         let n = self.name(name);
         self.add_raw(
             n,
-            raw::info(1, 0, false),
+            raw::info(Kind::INT.0, 0, false),
             size,
             &[((encoding as u32) << 24) | size.saturating_mul(8).min(0xff)],
         )
@@ -280,7 +280,7 @@ impl<'base> Builder<'base> {
     /// `FLOAT` of `size` bytes.
     pub fn add_float(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(16, 0, false), size, &[])
+        self.add_raw(n, raw::info(Kind::FLOAT.0, 0, false), size, &[])
     }
 
     fn add_ref(&mut self, kind: Kind, name: impl AsRef<[u8]>, ty: TypeId) -> TypeId {
@@ -321,19 +321,24 @@ impl<'base> Builder<'base> {
 
     /// `ARRAY` of `nelems` elements of `elem`, indexed by `index`.
     pub fn add_array(&mut self, elem: TypeId, index: TypeId, nelems: u32) -> TypeId {
-        self.add_raw(0, raw::info(3, 0, false), 0, &[elem.0, index.0, nelems])
+        self.add_raw(
+            0,
+            raw::info(Kind::ARRAY.0, 0, false),
+            0,
+            &[elem.0, index.0, nelems],
+        )
     }
 
     /// `STRUCT` of `size` bytes; add members with [`Self::add_member`].
     pub fn add_struct(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(4, 0, false), size, &[])
+        self.add_raw(n, raw::info(Kind::STRUCT.0, 0, false), size, &[])
     }
 
     /// `UNION` of `size` bytes; add members with [`Self::add_member`].
     pub fn add_union(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(5, 0, false), size, &[])
+        self.add_raw(n, raw::info(Kind::UNION.0, 0, false), size, &[])
     }
 
     /// A member of the last STRUCT/UNION. A non-zero `bitfield_size` switches the type
@@ -374,7 +379,7 @@ impl<'base> Builder<'base> {
     /// `ENUM` of `size` bytes; add values with [`Self::add_enum_value`].
     pub fn add_enum(&mut self, name: impl AsRef<[u8]>, size: u32, signed: bool) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(6, 0, signed), size, &[])
+        self.add_raw(n, raw::info(Kind::ENUM.0, 0, signed), size, &[])
     }
 
     /// An enumerator of the last ENUM. A negative value marks the ENUM signed (kind
@@ -398,7 +403,7 @@ impl<'base> Builder<'base> {
     /// `ENUM64` of `size` bytes; add values with [`Self::add_enum64_value`].
     pub fn add_enum64(&mut self, name: impl AsRef<[u8]>, size: u32, signed: bool) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(19, 0, signed), size, &[])
+        self.add_raw(n, raw::info(Kind::ENUM64.0, 0, signed), size, &[])
     }
 
     /// An enumerator of the last ENUM64.
@@ -418,7 +423,7 @@ impl<'base> Builder<'base> {
     /// `FWD` declaration.
     pub fn add_fwd(&mut self, name: impl AsRef<[u8]>, kind: FwdKind) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(7, 0, kind == FwdKind::Union), 0, &[])
+        self.add_raw(n, raw::info(Kind::FWD.0, 0, kind == FwdKind::Union), 0, &[])
     }
 
     /// An enum forward declaration: an ENUM of 4 bytes with no values, as libbpf's
@@ -430,12 +435,12 @@ impl<'base> Builder<'base> {
     /// `FUNC name` with `linkage` (0 static, 1 global, 2 extern) of prototype `proto`.
     pub fn add_func(&mut self, name: impl AsRef<[u8]>, linkage: u32, proto: TypeId) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(12, linkage, false), proto.0, &[])
+        self.add_raw(n, raw::info(Kind::FUNC.0, linkage, false), proto.0, &[])
     }
 
     /// `FUNC_PROTO` returning `ret`; add parameters with [`Self::add_param`].
     pub fn add_func_proto(&mut self, ret: TypeId) -> TypeId {
-        self.add_raw(0, raw::info(13, 0, false), ret.0, &[])
+        self.add_raw(0, raw::info(Kind::FUNC_PROTO.0, 0, false), ret.0, &[])
     }
 
     /// A parameter of the last FUNC_PROTO (`ty` 0 with no name for `...`).
@@ -451,13 +456,13 @@ impl<'base> Builder<'base> {
     /// `VAR name` of type `ty` with `linkage` (0 static, 1 global, 2 extern).
     pub fn add_var(&mut self, name: impl AsRef<[u8]>, linkage: u32, ty: TypeId) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(14, 0, false), ty.0, &[linkage])
+        self.add_raw(n, raw::info(Kind::VAR.0, 0, false), ty.0, &[linkage])
     }
 
     /// `DATASEC name` of `size` bytes; add entries with [`Self::add_secinfo`].
     pub fn add_datasec(&mut self, name: impl AsRef<[u8]>, size: u32) -> TypeId {
         let n = self.name(name);
-        self.add_raw(n, raw::info(15, 0, false), size, &[])
+        self.add_raw(n, raw::info(Kind::DATASEC.0, 0, false), size, &[])
     }
 
     /// An entry of the last DATASEC.
@@ -477,7 +482,12 @@ impl<'base> Builder<'base> {
         component_idx: i32,
     ) -> TypeId {
         let n = self.name(value);
-        self.add_raw(n, raw::info(17, 0, false), ty.0, &[component_idx as u32])
+        self.add_raw(
+            n,
+            raw::info(Kind::DECL_TAG.0, 0, false),
+            ty.0,
+            &[component_idx as u32],
+        )
     }
 
     /// `DECL_TAG value` on `ty` with the kind flag set: the tag is an `__attribute__`
@@ -489,7 +499,12 @@ impl<'base> Builder<'base> {
         component_idx: i32,
     ) -> TypeId {
         let n = self.name(value);
-        self.add_raw(n, raw::info(17, 0, true), ty.0, &[component_idx as u32])
+        self.add_raw(
+            n,
+            raw::info(Kind::DECL_TAG.0, 0, true),
+            ty.0,
+            &[component_idx as u32],
+        )
     }
 
     /// A builder holding a copy of every own type of `btf`, in order (read-to-write
