@@ -227,48 +227,43 @@ fn equal_typedef(a: &[u32], b: &[u32]) -> bool {
     a[0] == b[0] && a[1] == b[1]
 }
 
-/// Checks records `ids` (lengths match kind and vlen, kinds known) and appends their
-/// kinds to `kinds`.
+/// Checks the records `w`/`offs` (one start per record, then the end): lengths that
+/// match kind and vlen, known kinds. The first is type `first`. Appends their kinds to
+/// `kinds`.
 fn check_records(
     w: &[u32],
     offs: &[u32],
-    ids: std::ops::Range<u32>,
+    first: u32,
     kinds: &mut Vec<u8>,
 ) -> Result<(), DedupError> {
-    for id in ids {
-        let (o, end) = (offs[id as usize] as usize, offs[id as usize + 1] as usize);
+    for i in 0..offs.len().saturating_sub(1) {
+        let id = TypeId(first + i as u32);
+        let (o, end) = (offs[i] as usize, offs[i + 1] as usize);
         if end < o + 3 || end > w.len() {
-            return Err(DedupError::BadRecord { id: TypeId(id) });
+            return Err(DedupError::BadRecord { id });
         }
         let info = w[o + 1];
         let kind = Kind(kind_of(info));
         let (Some(isz), Some(esz)) = (kind.info_size(), kind.elem_size()) else {
-            return Err(DedupError::UnknownKind {
-                id: TypeId(id),
-                kind,
-            });
+            return Err(DedupError::UnknownKind { id, kind });
         };
         let vlen = if esz == 0 { 0 } else { vlen_of(info) };
         if end - o != 3 + isz / 4 + vlen * esz / 4 {
-            return Err(DedupError::BadRecord { id: TypeId(id) });
+            return Err(DedupError::BadRecord { id });
         }
         kinds.push(kind.0);
     }
     Ok(())
 }
 
-/// Checks that the type ids of records `ids` are in range (`kinds` has one entry per
-/// existing id); returns whether none of the edges the equivalence walk follows reaches
-/// a VAR, DATASEC or DECL_TAG (see `Core::sig`).
-fn check_edges(
-    w: &[u32],
-    offs: &[u32],
-    ids: std::ops::Range<u32>,
-    kinds: &[u8],
-) -> Result<bool, DedupError> {
+/// Checks that the type ids of the records `w`/`offs` (checked already; the first is
+/// type `first`) are in range (`kinds` has one entry per existing id); returns whether
+/// none of the edges the equivalence walk follows reaches a VAR, DATASEC or DECL_TAG
+/// (see `Core::sig`).
+fn check_edges(w: &[u32], offs: &[u32], first: u32, kinds: &[u8]) -> Result<bool, DedupError> {
     let mut sound = true;
-    for id in ids {
-        let r = &w[offs[id as usize] as usize..offs[id as usize + 1] as usize];
+    for i in 0..offs.len().saturating_sub(1) {
+        let r = &w[offs[i] as usize..offs[i + 1] as usize];
         let walked = !matches!(kind_of(r[1]), VAR | DATASEC | DECL_TAG);
         let mut bad = None;
         for_each_id_pos(r[1], r.len(), |pos| {
@@ -281,7 +276,7 @@ fn check_edges(
         });
         if let Some(target) = bad {
             return Err(DedupError::TypeIdOutOfRange {
-                id: TypeId(id),
+                id: TypeId(first + i as u32),
                 target: TypeId(target),
             });
         }
@@ -289,10 +284,20 @@ fn check_edges(
     Ok(sound)
 }
 
-/// The signature behind `Core::sig`, for the record of `id`.
-fn sig_of(w: &[u32], offs: &[u32], id: u32) -> u64 {
-    let r = &w[offs[id as usize] as usize..offs[id as usize + 1] as usize];
-    let name = |t: u32| w[offs[t as usize] as usize] as u64;
+/// Checks own records over `base` as a run needs them (see [`Core::new`]); returns
+/// whether signatures are sound for the run.
+pub(super) fn check_own(base: &Prepared, w: &[u32], starts: &[u32]) -> Result<bool, DedupError> {
+    let mut offs = Vec::with_capacity(starts.len() + 1);
+    offs.extend_from_slice(starts);
+    offs.push(w.len() as u32);
+    let mut kinds = Vec::with_capacity(base.kinds.len() + starts.len());
+    kinds.extend_from_slice(&base.kinds);
+    check_records(w, &offs, base.start(), &mut kinds)?;
+    Ok(base.sound && check_edges(w, &offs, base.start(), &kinds)?)
+}
+
+/// The signature behind `Core::sig`, of record `r`; `name(t)` is type `t`'s name offset.
+fn sig_of(r: &[u32], name: impl Fn(u32) -> u64) -> u64 {
     let h = match kind_of(r[1]) {
         STRUCT | UNION => r[3..]
             .chunks_exact(3)
@@ -336,8 +341,8 @@ impl Prepared {
         let start = offs.len() as u32 - 1;
         let mut kinds = Vec::with_capacity(start as usize);
         kinds.push(0);
-        check_records(&w, &offs, 1..start, &mut kinds)?;
-        let sound = check_edges(&w, &offs, 1..start, &kinds)?;
+        check_records(&w, &offs[1..], 1, &mut kinds)?;
+        let sound = check_edges(&w, &offs[1..], 1, &kinds)?;
         let mut table = CandTable::new(None, start as usize + start as usize / 4);
         for id in 1..start {
             let r = &w[offs[id as usize] as usize..offs[id as usize + 1] as usize];
@@ -368,7 +373,8 @@ impl Prepared {
                     // unrefined one.
                     let e = table.add(h, 0, id);
                     if sound {
-                        table.add_also(h, sig_of(&w, &offs, id), e);
+                        let name = |t: u32| w[offs[t as usize] as usize] as u64;
+                        table.add_also(h, sig_of(r, name), e);
                     }
                 }
                 _ => {
@@ -389,13 +395,21 @@ impl Prepared {
     pub(super) fn start(&self) -> u32 {
         self.offs.len() as u32 - 1
     }
+
+    #[inline(always)]
+    fn rec(&self, id: u32) -> &[u32] {
+        &self.w[self.offs[id as usize] as usize..self.offs[id as usize + 1] as usize]
+    }
 }
 
-/// The records of every type, base and own, as words, and the dedup state of one run.
+/// The dedup state of one run: the own records (the base's are borrowed) and libbpf's
+/// maps and candidate table.
 pub(super) struct Core<'p> {
-    /// Records back to back: void (zeros), base types, own types.
+    /// The base's records and candidates.
+    base: &'p Prepared,
+    /// Own records back to back (rewritten in place by the reference pass).
     w: Vec<u32>,
-    /// `offs[id]` = first word of type `id`; `offs[n]` = end.
+    /// `offs[id - start]` = first word of own type `id`; then the end.
     offs: Vec<u32>,
     /// First own id.
     start: u32,
@@ -418,28 +432,17 @@ pub(super) struct Core<'p> {
 }
 
 impl<'p> Core<'p> {
-    /// A run over `base` for the own records `own_w` (each starting at the word in
-    /// `own_starts`), checked as the passes need: known kinds, record lengths that
-    /// match kind and vlen, type ids in range.
-    pub(super) fn new(
-        base: &'p Prepared,
-        own_w: &[u32],
-        own_starts: &[u32],
-    ) -> Result<Core<'p>, DedupError> {
+    /// A run over `base` for the own records `w` (each starting at the word in
+    /// `starts`), which [`check_own`] accepted with result `sound`: known kinds, record
+    /// lengths that match kind and vlen, type ids in range.
+    pub(super) fn new(base: &'p Prepared, w: Vec<u32>, starts: &[u32], sound: bool) -> Core<'p> {
         let start = base.start();
-        let mut w = Vec::with_capacity(base.w.len() + own_w.len());
-        w.extend_from_slice(&base.w);
-        let at = w.len() as u32;
-        w.extend_from_slice(own_w);
-        let mut offs = Vec::with_capacity(base.offs.len() + own_starts.len());
-        offs.extend_from_slice(&base.offs[..start as usize]);
-        offs.extend(own_starts.iter().map(|&s| at + s));
+        let mut offs = Vec::with_capacity(starts.len() + 1);
+        offs.extend_from_slice(starts);
         offs.push(w.len() as u32);
-        let n = offs.len() as u32 - 1;
-        let mut kinds = base.kinds.clone();
-        check_records(&w, &offs, start..n, &mut kinds)?;
-        let own_sound = check_edges(&w, &offs, start..n, &kinds)?;
-        Ok(Core {
+        let n = start + starts.len() as u32;
+        Core {
+            base,
             w,
             offs,
             start,
@@ -448,11 +451,11 @@ impl<'p> Core<'p> {
             hypot: Vec::new(),
             hypot_list: Vec::new(),
             adjust_canon: false,
-            table: CandTable::new(Some(&base.table), (n - start) as usize / 2),
+            table: CandTable::new(Some(&base.table), starts.len() / 8),
             equiv_stack: Vec::new(),
             map_cycle: Cell::new(None),
-            sig_sound: base.sound && own_sound,
-        })
+            sig_sound: sound,
+        }
     }
 
     /// A refinement of the candidate-table key of a STRUCT, UNION or TYPEDEF: a hash of
@@ -471,25 +474,31 @@ impl<'p> Core<'p> {
     /// have failed with an error instead: `sig_sound` rules that out.
     fn sig(&self, id: u32) -> u64 {
         if self.sig_sound {
-            sig_of(&self.w, &self.offs, id)
+            sig_of(self.rec(id), |t| self.rec(t)[0] as u64)
         } else {
             0
         }
     }
 
+    /// First word of own type `id` in `w`.
     #[inline(always)]
-    fn o(&self, id: u32) -> usize {
-        self.offs[id as usize] as usize
+    fn own_o(&self, id: u32) -> usize {
+        self.offs[(id - self.start) as usize] as usize
     }
 
     #[inline(always)]
     fn rec(&self, id: u32) -> &[u32] {
-        &self.w[self.offs[id as usize] as usize..self.offs[id as usize + 1] as usize]
+        if id < self.start {
+            self.base.rec(id)
+        } else {
+            let i = (id - self.start) as usize;
+            &self.w[self.offs[i] as usize..self.offs[i + 1] as usize]
+        }
     }
 
     #[inline(always)]
     fn info(&self, id: u32) -> u32 {
-        self.w[self.o(id) + 1]
+        self.rec(id)[1]
     }
 
     #[inline(always)]
@@ -781,9 +790,9 @@ impl<'p> Core<'p> {
         self.hypot_list.push(canon);
         self.hypot[canon as usize] = cand;
 
-        let (co, ko) = (self.o(cand), self.o(canon));
-        let (ci, ki) = (self.w[co + 1], self.w[ko + 1]);
-        if self.w[co] != self.w[ko] {
+        let (c, k) = (self.rec(cand), self.rec(canon));
+        let (ci, ki) = (c[1], k[1]);
+        if c[0] != k[0] {
             return Ok(false);
         }
         let (ck, kk) = (kind_of(ci), kind_of(ki));
@@ -804,7 +813,6 @@ impl<'p> Core<'p> {
         if ck != kk {
             return Ok(false);
         }
-        let (c, k) = (self.rec(cand), self.rec(canon));
         match ck {
             INT => Ok(equal_int_tag(c, k)),
             ENUM | ENUM64 => Ok(compat_enum(c, k)),
@@ -1128,7 +1136,7 @@ impl<'p> Core<'p> {
             let (id, ci) = *stack
                 .last()
                 .expect("the stack holds the root until it returns");
-            let o = self.o(id);
+            let o = self.own_o(id);
             let info = self.w[o + 1];
             let kind = kind_of(info);
             let Some(pos) = Self::ref_child_pos(kind, ci, vlen_of(info)) else {
@@ -1161,7 +1169,7 @@ impl<'p> Core<'p> {
                 Some(parent) => {
                     let (pid, pci) = *parent;
                     parent.1 += 1;
-                    let po = self.o(pid);
+                    let po = self.own_o(pid);
                     let pinfo = self.w[po + 1];
                     if let Some(Some(ppos)) =
                         Self::ref_child_pos(kind_of(pinfo), pci, vlen_of(pinfo))

@@ -249,7 +249,8 @@ fn dedup_parsed(prepared: &core::Prepared, btf: &Btf<'_>) -> Result<Deduped, Ded
     };
     own_records(&mut own, btf)?;
     let strings = dedup_strings(btf, &mut own.w, &own.offs);
-    let c = core::Core::new(prepared, &own.w, &own.offs)?.run()?;
+    let sound = core::check_own(prepared, &own.w, &own.offs)?;
+    let c = core::Core::new(prepared, own.w, &own.offs, sound).run()?;
     let id_map = DedupMap {
         start: prepared.start(),
         new: c.own_map,
@@ -354,7 +355,9 @@ fn dedup_strings(btf: &Btf<'_>, w: &mut [u32], starts: &[u32]) -> StringTable {
 /// it built with `btf__new_empty[_split]` and `btf__add_*` (pahole's encoder): the
 /// strings are kept as they are (they are unique already), the types are deduplicated
 /// against the base (which stays as it is) and compacted. Returns where each type went;
-/// serialize with [`Builder::to_bytes`].
+/// serialize with [`Builder::to_bytes`]. Malformed records are refused before anything
+/// changes; when a later pass fails (reference loops, which libbpf refuses too), the
+/// builder is left without types, as libbpf leaves its BTF garbled.
 ///
 /// ```
 /// use btfkit::{dedup::dedup_builder, write::Builder, Btf, Endian, TypeId};
@@ -389,7 +392,11 @@ fn dedup_builder_with(
     b: &mut Builder<'_>,
 ) -> Result<DedupMap, DedupError> {
     let (words, starts) = b.type_words();
-    let c = core::Core::new(prepared, words, starts)?.run()?;
+    let sound = core::check_own(prepared, words, starts)?;
+    // Checked: the builder's records move into the run (no copy); it gets the
+    // deduplicated ones back, or none on an error from here on.
+    let (words, starts) = b.take_type_words();
+    let c = core::Core::new(prepared, words, &starts, sound).run()?;
     b.set_type_words(c.words, c.starts);
     Ok(DedupMap {
         start: prepared.start(),

@@ -91,7 +91,9 @@ impl Growth {
 /// The chains of a finished table, immutable: each chain's entries in the order they had
 /// when it was frozen.
 pub(super) struct FrozenTable {
-    slots: HashTable<Slot>,
+    /// Index of `chains` by (key, sub).
+    slots: HashTable<u32>,
+    chains: Vec<Slot>,
     entries: Vec<Entry>,
     growth: Growth,
 }
@@ -110,7 +112,10 @@ pub(super) struct Cursor {
 /// The candidate table of one run, continuing a frozen base table when given.
 pub(super) struct CandTable<'b> {
     base: Option<&'b FrozenTable>,
-    slots: HashTable<Slot>,
+    /// Index of `chains` by (key, sub): four bytes a bucket, the chains themselves
+    /// packed in a vector.
+    slots: HashTable<u32>,
+    chains: Vec<Slot>,
     nodes: Vec<Node>,
     growth: Growth,
 }
@@ -122,6 +127,7 @@ impl<'b> CandTable<'b> {
         CandTable {
             base,
             slots: HashTable::with_capacity(n),
+            chains: Vec::with_capacity(n),
             nodes: Vec::with_capacity(n),
             growth: base.map_or_else(Growth::default, |b| b.growth),
         }
@@ -157,11 +163,13 @@ impl<'b> CandTable<'b> {
     fn link(&mut self, key: u64, sub: u64, entry: Entry) {
         let node = self.nodes.len() as u32;
         let parity = self.growth.epoch & 1 != 0;
-        match self
-            .slots
-            .find_mut(mix(key, sub), |s| s.key == key && s.sub == sub)
-        {
-            Some(slot) => {
+        let chains = &mut self.chains;
+        match self.slots.find(mix(key, sub), |&c| {
+            let c = &chains[c as usize];
+            c.key == key && c.sub == sub
+        }) {
+            Some(&c) => {
+                let slot = &mut chains[c as usize];
                 if slot.parity != parity {
                     slot.head = Self::reverse(&mut self.nodes, slot.head);
                     slot.parity = parity;
@@ -174,17 +182,18 @@ impl<'b> CandTable<'b> {
             }
             None => {
                 self.nodes.push(Node { entry, next: NIL });
-                self.slots.insert_unique(
-                    mix(key, sub),
-                    Slot {
-                        key,
-                        sub,
-                        head: node,
-                        len: 0,
-                        parity,
-                    },
-                    |s| mix(s.key, s.sub),
-                );
+                let c = chains.len() as u32;
+                chains.push(Slot {
+                    key,
+                    sub,
+                    head: node,
+                    len: 0,
+                    parity,
+                });
+                self.slots.insert_unique(mix(key, sub), c, |&c| {
+                    let c = &chains[c as usize];
+                    mix(c.key, c.sub)
+                });
             }
         }
     }
@@ -194,8 +203,13 @@ impl<'b> CandTable<'b> {
     pub(super) fn cursor(&mut self, key: u64, sub: u64) -> Cursor {
         let parity = self.growth.epoch & 1 != 0;
         let h = mix(key, sub);
-        let own = match self.slots.find_mut(h, |s| s.key == key && s.sub == sub) {
-            Some(slot) => {
+        let chains = &mut self.chains;
+        let own = match self.slots.find(h, |&c| {
+            let c = &chains[c as usize];
+            c.key == key && c.sub == sub
+        }) {
+            Some(&c) => {
+                let slot = &mut chains[c as usize];
                 if slot.parity != parity {
                     slot.head = Self::reverse(&mut self.nodes, slot.head);
                     slot.parity = parity;
@@ -205,12 +219,18 @@ impl<'b> CandTable<'b> {
             None => NIL,
         };
         let (start, end, rev) = match self.base {
-            Some(b) => match b.slots.find(h, |s| s.key == key && s.sub == sub) {
-                Some(s) => (
-                    s.head,
-                    s.head + s.len,
-                    (self.growth.epoch - b.growth.epoch) % 2 != 0,
-                ),
+            Some(b) => match b.slots.find(h, |&c| {
+                let c = &b.chains[c as usize];
+                c.key == key && c.sub == sub
+            }) {
+                Some(&c) => {
+                    let s = &b.chains[c as usize];
+                    (
+                        s.head,
+                        s.head + s.len,
+                        (self.growth.epoch - b.growth.epoch) % 2 != 0,
+                    )
+                }
                 None => (0, 0, false),
             },
             None => (0, 0, false),
@@ -279,7 +299,7 @@ impl<'b> CandTable<'b> {
     pub(super) fn freeze(mut self) -> FrozenTable {
         let parity = self.growth.epoch & 1 != 0;
         let mut entries = Vec::with_capacity(self.nodes.len());
-        for slot in self.slots.iter_mut() {
+        for slot in self.chains.iter_mut() {
             if slot.parity != parity {
                 slot.head = Self::reverse(&mut self.nodes, slot.head);
                 slot.parity = parity;
@@ -295,6 +315,7 @@ impl<'b> CandTable<'b> {
         }
         FrozenTable {
             slots: self.slots,
+            chains: self.chains,
             entries,
             growth: self.growth,
         }

@@ -693,6 +693,14 @@ impl<'base> Builder<'base> {
         self.base
     }
 
+    /// Takes every own type out (records as words, start of each record), leaving none.
+    pub(crate) fn take_type_words(&mut self) -> (Vec<u32>, Vec<u32>) {
+        (
+            std::mem::take(&mut self.words),
+            std::mem::take(&mut self.starts),
+        )
+    }
+
     /// Replaces every own type (records as words, start of each record).
     pub(crate) fn set_type_words(&mut self, words: Vec<u32>, starts: Vec<u32>) {
         self.words = words;
