@@ -451,7 +451,7 @@ impl<'p> Core<'p> {
             hypot: Vec::new(),
             hypot_list: Vec::new(),
             adjust_canon: false,
-            table: CandTable::new(Some(&base.table), starts.len() / 8),
+            table: CandTable::new(Some(&base.table), starts.len() / 2),
             equiv_stack: Vec::new(),
             map_cycle: Cell::new(None),
             sig_sound: sound,

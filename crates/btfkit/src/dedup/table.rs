@@ -96,6 +96,18 @@ pub(super) struct FrozenTable {
     chains: Vec<Slot>,
     entries: Vec<Entry>,
     growth: Growth,
+    /// One bit per (key, sub) hash bucket that has a chain: most lookups of a run are
+    /// for keys the base does not have, and this small filter answers them without
+    /// probing the index.
+    filter: Vec<u64>,
+}
+
+/// Bits of the frozen table's filter (a power of two).
+const FILTER_BITS: usize = 1 << 21;
+
+#[inline]
+fn filter_bit(h: u64) -> usize {
+    (h >> 20) as usize & (FILTER_BITS - 1)
 }
 
 /// Where a walk over one chain stands; advance with [`CandTable::next`].
@@ -163,13 +175,21 @@ impl<'b> CandTable<'b> {
     fn link(&mut self, key: u64, sub: u64, entry: Entry) {
         let node = self.nodes.len() as u32;
         let parity = self.growth.epoch & 1 != 0;
-        let chains = &mut self.chains;
-        match self.slots.find(mix(key, sub), |&c| {
-            let c = &chains[c as usize];
-            c.key == key && c.sub == sub
-        }) {
-            Some(&c) => {
-                let slot = &mut chains[c as usize];
+        let chains = &self.chains;
+        let e = self.slots.entry(
+            mix(key, sub),
+            |&c| {
+                let c = &chains[c as usize];
+                c.key == key && c.sub == sub
+            },
+            |&c| {
+                let c = &chains[c as usize];
+                mix(c.key, c.sub)
+            },
+        );
+        match e {
+            hashbrown::hash_table::Entry::Occupied(o) => {
+                let slot = &mut self.chains[*o.get() as usize];
                 if slot.parity != parity {
                     slot.head = Self::reverse(&mut self.nodes, slot.head);
                     slot.parity = parity;
@@ -180,20 +200,16 @@ impl<'b> CandTable<'b> {
                 });
                 slot.head = node;
             }
-            None => {
-                self.nodes.push(Node { entry, next: NIL });
-                let c = chains.len() as u32;
-                chains.push(Slot {
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(self.chains.len() as u32);
+                self.chains.push(Slot {
                     key,
                     sub,
                     head: node,
                     len: 0,
                     parity,
                 });
-                self.slots.insert_unique(mix(key, sub), c, |&c| {
-                    let c = &chains[c as usize];
-                    mix(c.key, c.sub)
-                });
+                self.nodes.push(Node { entry, next: NIL });
             }
         }
     }
@@ -219,6 +235,9 @@ impl<'b> CandTable<'b> {
             None => NIL,
         };
         let (start, end, rev) = match self.base {
+            Some(b) if b.filter[filter_bit(h) / 64] & (1 << (filter_bit(h) % 64)) == 0 => {
+                (0, 0, false)
+            }
             Some(b) => match b.slots.find(h, |&c| {
                 let c = &b.chains[c as usize];
                 c.key == key && c.sub == sub
@@ -313,7 +332,13 @@ impl<'b> CandTable<'b> {
             slot.head = start;
             slot.len = entries.len() as u32 - start;
         }
+        let mut filter = vec![0u64; FILTER_BITS / 64];
+        for c in &self.chains {
+            let bit = filter_bit(mix(c.key, c.sub));
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
         FrozenTable {
+            filter,
             slots: self.slots,
             chains: self.chains,
             entries,
