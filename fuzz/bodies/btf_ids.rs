@@ -113,12 +113,18 @@ pub fn run(data: &[u8]) -> bool {
         assert_eq!(section.len(), len);
     }
 
-    // Fixpoint: the rewritten section, patched in and read back, rewrites to itself.
-    let overlap = ranges.iter().enumerate().any(|(i, a)| {
-        ranges[i + 1..]
-            .iter()
-            .any(|b| a.0 < b.1 && b.0 < a.1 && a.0 < a.1 && b.0 < b.1)
-    });
+    // Fixpoint: the rewritten section, patched in and read back, rewrites to itself,
+    // unless sets overlap (headers included: sorting one set then moves another's cnt).
+    let whole: Vec<(usize, usize)> = ids
+        .sets
+        .iter()
+        .zip(&ranges)
+        .map(|(s, r)| (s.offset as usize, r.1))
+        .collect();
+    let overlap = whole
+        .iter()
+        .enumerate()
+        .any(|(i, a)| whole[i + 1..].iter().any(|b| a.0 < b.1 && b.0 < a.1));
     if !overlap {
         let mut patch = btfkit::elf::Patch::new();
         patch.replace(btf_ids::SECTION, &same);

@@ -261,7 +261,7 @@ pub fn valid(btf: &Btf<'_>) -> bool {
 }
 
 /// A vmlinux-like base and a module split over it, with the names the seeds' entries
-/// use (`crates/btfkit/tests/support/btf_ids_fixture.rs`).
+/// use (`crates/test-support/src/btf_ids.rs`).
 pub fn ids_fixture() -> &'static (Vec<u8>, Vec<u8>) {
     static F: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
     F.get_or_init(|| {

@@ -17,9 +17,7 @@ use std::process::{Command, Stdio};
 // ---------------------------------------------------------------------------------------
 // The same tiny ELF writer and fixture as crates/btfkit/tests/btf_ids.rs.
 
-#[path = "../../btfkit/tests/support/btf_ids_fixture.rs"]
-mod fixture;
-use fixture::*;
+use test_support::btf_ids::*;
 
 /// The module object: ELF with `.BTF_ids` as resolve_btfids left it and the split `.BTF`.
 fn module(class: Class) -> (Vec<u8>, Vec<u8>) {
@@ -609,11 +607,7 @@ fn package_modules_distill_in_place_with_their_btf_ids() {
         std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
         copies.push(dst);
     }
-    let unpack = |p: &Path| {
-        let mut out = Vec::new();
-        lzma_rs::xz_decompress(&mut &std::fs::read(p).unwrap()[..], &mut out).unwrap();
-        out
-    };
+    let unpack = |p: &Path| test_support::xz(p);
     let before: Vec<_> = copies
         .iter()
         .map(|p| {

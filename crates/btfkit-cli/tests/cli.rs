@@ -6,12 +6,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use test_support::root;
 
 fn testdata(p: &str) -> String {
-    root().join("testdata").join(p).display().to_string()
+    test_support::testdata(p).display().to_string()
 }
 
 const VMLINUX: &str = "linux-6.1/vmlinux.btf.xz";
@@ -128,10 +126,7 @@ fn validate_lists_modules_and_exits_zero() {
 
 /// A module's BTF inside its `.ko`, uncompressed, for the tests below.
 fn dummy_ko() -> Vec<u8> {
-    let xz = std::fs::read(testdata("linux-6.1/ko/dummy.ko.xz")).expect("fixture");
-    let mut out = Vec::new();
-    lzma_rs::xz_decompress(&mut &xz[..], &mut out).expect("xz");
-    out
+    test_support::xz(&test_support::testdata("linux-6.1/ko/dummy.ko.xz"))
 }
 
 #[test]
@@ -281,9 +276,7 @@ fn module_with_btf_base_is_read_over_its_own_base() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ko = dir.path().join("dummy.ko");
     std::fs::write(&ko, dummy_ko()).expect("write");
-    let xz = std::fs::read(testdata(VMLINUX)).expect("fixture");
-    let mut vmlinux = Vec::new();
-    lzma_rs::xz_decompress(&mut &xz[..], &mut vmlinux).expect("xz");
+    let vmlinux = test_support::xz(&test_support::testdata(VMLINUX));
     let base = dir.path().join("vmlinux.btf");
     std::fs::write(&base, &vmlinux).expect("write");
     let with_base = dir.path().join("with-base.ko");

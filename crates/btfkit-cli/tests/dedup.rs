@@ -1,20 +1,15 @@
 //! `btfkit dedup` end to end: the command's output is the library's `dedup::merge` of
 //! the same inputs (which the conformance tests hold byte-identical to libbpf), for
-//! plain and distilled modules, standalone BTFs and standard output; with the corpus,
-//! for every module of the 6.1 kernel at once.
+//! plain and distilled modules, standalone BTFs and standard output, and every module
+//! of the 6.1 kernel at once (the corpus's, or testdata's).
 
 use btfkit::dedup::merge;
 use btfkit::Btf;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn xz(p: &str) -> Vec<u8> {
-    let data = std::fs::read(root().join("testdata").join(p)).expect("fixture");
-    btfkit::compress::decompress(&data, btfkit::compress::Compression::Xz, 1 << 30).expect("xz")
+fn xz(rel: &str) -> Vec<u8> {
+    test_support::xz(&test_support::testdata(rel))
 }
 
 fn btfkit(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -165,22 +160,15 @@ fn standalone_inputs_and_big_endian() {
     }
 }
 
+/// Every module of the data (the corpus's 2,796, or testdata's six) in one call.
 #[test]
-fn every_corpus_module_at_once() {
-    let Some(corpus) = std::env::var_os("BTFKIT_CORPUS") else {
-        eprintln!("BTFKIT_CORPUS is not set: skipping corpus test (CI sets it)");
-        return;
-    };
-    let k = Path::new(&corpus).join("linux-6.1.0-56-amd64");
-    let vmlinux = std::fs::read(k.join("vmlinux.btf")).expect("vmlinux");
-    let mut mods: Vec<PathBuf> = std::fs::read_dir(k.join("modules"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    mods.sort();
-    assert!(mods.len() > 2000);
+fn every_module_at_once() {
+    let d = test_support::data();
+    let mods = d.modules61();
+    test_support::assert_checked("modules", mods.len(), d.min_modules());
+    let vmlinux = test_support::read(d.vmlinux61());
     let base = Btf::parse(&vmlinux).unwrap();
-    let bytes: Vec<Vec<u8>> = mods.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    let bytes: Vec<Vec<u8>> = mods.iter().map(|p| test_support::read(p)).collect();
     let splits: Vec<Btf<'_>> = bytes
         .iter()
         .map(|b| Btf::parse_split(b, &base).unwrap())
@@ -191,7 +179,7 @@ fn every_corpus_module_at_once() {
     let mut args = vec![
         "dedup".to_string(),
         "--base".to_string(),
-        k.join("vmlinux.btf").display().to_string(),
+        d.vmlinux61().display().to_string(),
         "-o".to_string(),
         "all.btf".to_string(),
     ];

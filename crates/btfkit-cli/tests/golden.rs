@@ -7,16 +7,12 @@
 //! `dummy.ko`, `veth.ko.xz`, a distilled `dist.ko`, raw `dummy.btf` + `dummy.btf.base`,
 //! a tiny unrelated `tiny.btf`), so that paths in the output are stable.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use test_support::root;
 
 fn xz(p: &str) -> Vec<u8> {
-    let data = std::fs::read(root().join("testdata").join(p)).expect("fixture");
-    btfkit::compress::decompress(&data, btfkit::compress::Compression::Xz, 1 << 30).expect("xz")
+    test_support::xz(&test_support::testdata(p))
 }
 
 /// The working directory of one case.

@@ -8,12 +8,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use test_support::root;
 
 fn testdata(p: &str) -> String {
-    root().join("testdata").join(p).display().to_string()
+    test_support::testdata(p).display().to_string()
 }
 
 fn vmlinux() -> String {
@@ -51,7 +49,8 @@ const MARKER: &[u8] = b"~Module signature appended~\n";
 fn unpack(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     if data.starts_with(XZ) {
-        lzma_rs::xz_decompress(&mut &data[..], &mut out).expect("xz");
+        out = btfkit::compress::decompress(data, btfkit::compress::Compression::Xz, 1 << 31)
+            .expect("xz");
     } else if data.starts_with(GZ) {
         flate2::read::GzDecoder::new(data)
             .read_to_end(&mut out)

@@ -10,31 +10,20 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn testdata(p: &str) -> PathBuf {
-    root().join("testdata").join(p)
-}
+use test_support::testdata;
 
 /// The vmlinux BTF of the fixture modules, decompressed into `dir`.
 fn vmlinux(dir: &Path) -> PathBuf {
     let p = dir.join("vmlinux.btf");
     if !p.exists() {
-        let xz = std::fs::read(testdata("linux-6.1/vmlinux.btf.xz")).expect("fixture");
-        let raw = btfkit::compress::decompress(&xz, btfkit::compress::Compression::Xz, 1 << 30)
-            .expect("xz");
-        std::fs::write(&p, raw).expect("write");
+        std::fs::write(&p, test_support::xz(&testdata("linux-6.1/vmlinux.btf.xz"))).expect("write");
     }
     p
 }
 
 /// A fixture module (decompressed `.ko`) copied into `dir` as `name`.
 fn module(dir: &Path, name: &str) -> PathBuf {
-    let xz = std::fs::read(testdata("linux-6.1/ko/dummy.ko.xz")).expect("fixture");
-    let raw =
-        btfkit::compress::decompress(&xz, btfkit::compress::Compression::Xz, 1 << 30).expect("xz");
+    let raw = test_support::xz(&testdata("linux-6.1/ko/dummy.ko.xz"));
     let p = dir.join(name);
     std::fs::write(&p, raw).expect("write");
     p

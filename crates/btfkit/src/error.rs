@@ -4,11 +4,26 @@ use crate::id::TypeId;
 use crate::kind::Kind;
 use std::fmt;
 
-/// The rule a BTF blob broke. One variant per distinct check, so callers and tests can
-/// tell failures apart without parsing messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Rule {
+/// Defines [`Rule`] and [`Rule::ALL`] from one list, so that the list of every rule
+/// (which the validation catalogue checks it has a case for) cannot drift from the enum.
+macro_rules! rules {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// The rule a BTF blob broke. One variant per distinct check, so callers and tests
+        /// can tell failures apart without parsing messages.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Rule {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Rule {
+            /// Every rule, in declaration order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$name,)*];
+        }
+    };
+}
+
+rules! {
     // --- header and sections ---
     /// The blob is shorter than the header it announces (or than 24 bytes).
     HeaderTruncated,

@@ -11,9 +11,7 @@ use btfkit::{raw, Btf, Kind, TypeId};
 // ---------------------------------------------------------------------------------------
 // A tiny ELF writer: ET_REL with .text, .BTF_ids, .symtab, .strtab, .shstrtab.
 
-#[path = "support/btf_ids_fixture.rs"]
-mod fixture;
-use fixture::*;
+use test_support::btf_ids::*;
 
 fn module_elf(class: Class, src: &[Src], btf: Option<&Btf<'_>>) -> Vec<u8> {
     let (data, syms) = assemble(src, btf, class.endian);
@@ -639,5 +637,73 @@ fn compressed_section_is_refused() {
             "{:?}",
             BtfIds::parse(&elf).map(|_| ())
         );
+    }
+}
+
+/// A symbol below the section's address (its offset wraps around to the top of the
+/// 64-bit range) is a bad symbol, not an overflow or an out-of-range read (found by the
+/// `btf_ids` fuzz target).
+#[test]
+fn symbol_offset_at_the_top_of_the_range() {
+    for class in CLASSES {
+        // The fixture writes `value + addr` as the symbol's value: for ELF32 it is cut to
+        // 32 bits, 0, below sh_addr 4.
+        let (value, addr) = if class.is_64 {
+            (u64::MAX - 3, 0)
+        } else {
+            (0xffff_fffc, 4)
+        };
+        let bytes = Elf {
+            class,
+            btf_ids: Some(vec![0; 8]),
+            syms: vec![Sym {
+                name: "__BTF_ID__struct__sock__1".into(),
+                value,
+                size: 4,
+                ty: STT_OBJECT,
+            }],
+            symtab: true,
+            addr,
+        }
+        .bytes();
+        let err = BtfIds::parse(&bytes).map(|_| ()).unwrap_err();
+        assert!(matches!(err, BtfIdsError::BadSymbol { .. }), "{err}");
+    }
+}
+
+/// Section 0 named `.BTF_ids` is not the section (the patcher and the kernel skip index
+/// 0), and a second `.BTF_ids` is refused rather than one picked silently (found by the
+/// `btf_ids` fuzz target: the parser read section 0 while the patcher rewrote section 2).
+#[test]
+fn section_zero_and_duplicates() {
+    for class in CLASSES {
+        let f = fixture(class.endian);
+        let base = Btf::parse(&f.base).unwrap();
+        let split = Btf::parse_split(&f.split, &base).unwrap();
+        let elf = module_elf(class, &source(), Some(&split));
+        let want = BtfIds::parse(&elf).unwrap().unwrap().data;
+        let e = class.endian;
+        let (shoff_at, ent) = if class.is_64 { (0x28, 64) } else { (0x20, 40) };
+        let shoff = if class.is_64 {
+            let b: [u8; 8] = elf[shoff_at..shoff_at + 8].try_into().unwrap();
+            let v = match e {
+                btfkit::Endian::Little => u64::from_le_bytes(b),
+                btfkit::Endian::Big => u64::from_be_bytes(b),
+            };
+            v as usize
+        } else {
+            e.u32(&elf, shoff_at) as usize
+        };
+        // Section 0 takes .BTF_ids' name (index 2's sh_name).
+        let name = e.u32(&elf, shoff + 2 * ent);
+        let mut zero = elf.clone();
+        e.put_u32(&mut zero, shoff, name);
+        let ids = BtfIds::parse(&zero).unwrap().unwrap();
+        assert_eq!(ids.section_index, 2);
+        assert_eq!(ids.data, want);
+        // .text (index 1) takes it too: two sections of that name.
+        let mut two = elf.clone();
+        e.put_u32(&mut two, shoff + ent, name);
+        assert!(matches!(BtfIds::parse(&two), Err(BtfIdsError::Duplicate)));
     }
 }

@@ -5,12 +5,9 @@
 //! there, unused ones included, as libbpf keeps them). The same table runs against
 //! libbpf in `crates/conformance/tests/dedup_selftest.rs`.
 
-#[path = "support/dedup_selftests.rs"]
-mod selftests;
-
 use btfkit::dedup::{dedup, merge};
 use btfkit::Btf;
-use selftests::{compare_with_expected, dedup_tests, raw_btf};
+use test_support::dedup_selftests::{compare_with_expected, dedup_tests, raw_btf};
 
 #[test]
 fn selftest_table_through_btfkit() {

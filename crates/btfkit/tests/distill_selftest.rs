@@ -16,8 +16,8 @@
 //! with `btf__distill_base`.
 //!
 //! Not ported: `distilled_loc` (bpf-next only): LOC_PARAM / LOC_PROTO / LOCSEC kinds exist
-//! neither in libbpf 1.7 nor in btfkit. `distilled_base_vmlinux` uses the corpus's 6.1
-//! vmlinux instead of the running kernel's (skipped when `BTFKIT_CORPUS` is unset).
+//! neither in libbpf 1.7 nor in btfkit. `distilled_base_vmlinux` uses Debian's 6.1
+//! vmlinux (corpus or testdata) instead of the running kernel's.
 //!
 //! Also tested: the failures of distill (`NotSplit`; `UnexpectedBaseReference` for
 //! split BTF reaching a base FUNC, VAR, DATASEC or DECL_TAG).
@@ -441,19 +441,9 @@ fn distilled_base_embedded_err() {
 // ---------------------------------------------------------------------------------------
 // distilled_base_vmlinux
 
-/// The corpus's 6.1 vmlinux, when `BTFKIT_CORPUS` is set (then it must be there).
-fn corpus_vmlinux() -> Option<Vec<u8>> {
-    let dir = std::env::var_os("BTFKIT_CORPUS").or_else(|| {
-        eprintln!("BTFKIT_CORPUS is not set: skipping the vmlinux subtest (CI sets it)");
-        None
-    })?;
-    let p = std::path::Path::new(&dir).join("linux-6.1.0-56-amd64/vmlinux.btf");
-    Some(std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-}
-
 #[test]
 fn distilled_base_vmlinux() {
-    let Some(data) = corpus_vmlinux() else { return };
+    let data = test_support::read(test_support::data().vmlinux61());
     let vmlinux = Btf::parse(&data).unwrap();
     let int_id = vmlinux
         .find_by_name_kind(b"int", Kind::INT)

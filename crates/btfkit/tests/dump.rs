@@ -1,9 +1,8 @@
-//! `dump::raw` and `dump::json` on small built blobs: golden text, and (when bpftool is
-//! installed) byte equality with `bpftool btf dump file X format raw`.
+//! `dump::raw` and `dump::json` on small built blobs: golden text, and byte equality with
+//! `bpftool btf dump file X format raw`.
 //!
-//! bpftool is looked up as `$BPFTOOL`, then `bpftool` on `PATH`, then `/usr/sbin/bpftool`.
-//! Without it the bpftool comparisons are skipped with a note, unless `BTFKIT_CORPUS` is
-//! set (CI), where a missing bpftool fails the test.
+//! bpftool is looked up as `$BPFTOOL`, then `bpftool` on `PATH`, then `/usr/sbin/bpftool`
+//! (`scripts/install-deps.sh` installs it); without it the tests fail.
 
 use btfkit::dump::{json, raw};
 use btfkit::write::{Builder, FwdKind};
@@ -14,31 +13,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 // ---------------------------------------------------------------------------------------
 // helpers
-
-fn bpftool() -> Option<PathBuf> {
-    let candidates: Vec<PathBuf> = std::env::var_os("BPFTOOL")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([PathBuf::from("bpftool"), PathBuf::from("/usr/sbin/bpftool")])
-        .collect();
-    for c in candidates {
-        if Command::new(&c)
-            .arg("version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return Some(c);
-        }
-    }
-    if std::env::var_os("BTFKIT_CORPUS").is_some() {
-        panic!(
-            "bpftool not found ($BPFTOOL, PATH, /usr/sbin/bpftool) but BTFKIT_CORPUS is set: \
-             CI must compare against bpftool; install bpftool (v7.1 or later)"
-        );
-    }
-    eprintln!("note: bpftool not found: skipping the comparison with bpftool");
-    None
-}
 
 /// A file in the temp dir, removed on drop.
 struct TempFile(PathBuf);
@@ -65,9 +39,9 @@ impl Drop for TempFile {
     }
 }
 
-/// `bpftool [-B base] btf dump file blob format raw`, or `None` without bpftool.
-fn bpftool_raw(blob: &[u8], base: Option<&[u8]>) -> Option<Vec<u8>> {
-    let tool = bpftool()?;
+/// `bpftool [-B base] btf dump file blob format raw`.
+fn bpftool_raw(blob: &[u8], base: Option<&[u8]>) -> Vec<u8> {
+    let tool = test_support::bpftool();
     let f = TempFile::new("blob", blob);
     let bf = base.map(|b| TempFile::new("base", b));
     let mut cmd = Command::new(tool);
@@ -83,7 +57,7 @@ fn bpftool_raw(blob: &[u8], base: Option<&[u8]>) -> Option<Vec<u8>> {
         "bpftool failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(out.stdout)
+    out.stdout
 }
 
 fn our_raw(btf: &Btf<'_>) -> Vec<u8> {
@@ -122,7 +96,7 @@ fn assert_text_eq(what: &str, ours: &[u8], expected: &[u8]) {
     }
 }
 
-/// Compares our raw dump with golden text and (when available) with bpftool.
+/// Compares our raw dump with golden text and with bpftool.
 fn check_raw(what: &str, blob: &[u8], base: Option<&[u8]>, golden: &[u8]) {
     let base_btf = base.map(|b| Btf::parse(b).expect("parse base"));
     let btf = match &base_btf {
@@ -131,9 +105,8 @@ fn check_raw(what: &str, blob: &[u8], base: Option<&[u8]>, golden: &[u8]) {
     };
     let ours = our_raw(&btf);
     assert_text_eq(&format!("{what} vs golden"), &ours, golden);
-    if let Some(theirs) = bpftool_raw(blob, base) {
-        assert_text_eq(&format!("{what} vs bpftool"), &ours, &theirs);
-    }
+    let theirs = bpftool_raw(blob, base);
+    assert_text_eq(&format!("{what} vs bpftool"), &ours, &theirs);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,27 +1,15 @@
-//! Validation against real kernel BTF (when `BTFKIT_CORPUS` is set) and a catalogue of
-//! malformed inputs, each breaking exactly one rule.
+//! Validation against real kernel BTF (the corpus when `BTFKIT_CORPUS` is set, else the
+//! committed testdata) and a catalogue of malformed inputs, each breaking exactly one
+//! rule.
 
 use btfkit::raw;
 use btfkit::read::Btf;
 use btfkit::validate::validate;
 use btfkit::write::{Builder, FwdKind};
 use btfkit::{Endian, Error, Rule, TypeId};
-use std::path::PathBuf;
 use std::time::Instant;
 
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(std::env::var_os("BTFKIT_CORPUS")?);
-    assert!(
-        p.join("linux-6.1.0-56-amd64/vmlinux.btf").is_file(),
-        "BTFKIT_CORPUS={} has no linux-6.1.0-56-amd64/vmlinux.btf",
-        p.display()
-    );
-    Some(p)
-}
-
-fn read(p: &std::path::Path) -> Vec<u8> {
-    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use test_support::read;
 
 fn show(errs: &[Error]) -> String {
     errs.iter()
@@ -31,13 +19,13 @@ fn show(errs: &[Error]) -> String {
 }
 
 #[test]
-fn corpus_validates() {
-    let Some(root) = corpus() else {
-        eprintln!("BTFKIT_CORPUS not set: skipping the corpus check");
-        return;
-    };
-    for rel in ["linux-6.1.0-56-amd64/vmlinux.btf", "host-6.18/vmlinux.btf"] {
-        let data = read(&root.join(rel));
+fn every_vmlinux_validates() {
+    let data = test_support::data();
+    let vmlinuxes = data.vmlinuxes();
+    test_support::assert_checked("vmlinux blobs", vmlinuxes.len(), data.min_vmlinuxes());
+    for path in vmlinuxes {
+        let rel = path.display();
+        let data = read(path);
         let mut best = f64::MAX;
         let mut best_parse = f64::MAX;
         for _ in 0..5 {
@@ -64,24 +52,15 @@ fn corpus_validates() {
 }
 
 #[test]
-fn corpus_modules_validate_over_their_base() {
-    let Some(root) = corpus() else {
-        eprintln!("BTFKIT_CORPUS not set: skipping the corpus check");
-        return;
-    };
-    let dir = root.join("linux-6.1.0-56-amd64");
-    let base_data = read(&dir.join("vmlinux.btf"));
+fn modules_validate_over_their_base() {
+    let data = test_support::data();
+    let base_data = read(data.vmlinux61());
     let base = Btf::parse(&base_data).expect("parse vmlinux");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir.join("modules"))
-        .expect("modules dir")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "btf"))
-        .collect();
-    names.sort();
-    assert!(names.len() > 1000, "only {} modules", names.len());
+    let names = data.modules61();
+    test_support::assert_checked("modules", names.len(), data.min_modules());
     let t0 = Instant::now();
     let mut bytes = 0;
-    for p in &names {
+    for p in names {
         let data = read(p);
         bytes += data.len();
         let btf = Btf::parse_split(&data, &base).expect("parse module");
@@ -101,19 +80,23 @@ fn corpus_modules_validate_over_their_base() {
         t0.elapsed().as_secs_f64() * 1e3
     );
 
-    // The same modules over the wrong base: string offsets land inside base strings.
-    let other_data = read(&root.join("host-6.18/vmlinux.btf"));
-    let other = Btf::parse(&other_data).expect("parse 6.18 vmlinux");
-    for m in ["xfs", "ext4", "nf_tables"] {
-        let data = read(&dir.join(format!("modules/{m}.btf")));
+    // Modules over a wrong base: string offsets land inside base strings.
+    let other_data = data.wrong_base();
+    let other = Btf::parse(&other_data).expect("parse the wrong base");
+    let some = match data.source {
+        test_support::Source::Corpus => ["xfs", "ext4", "nf_tables"],
+        test_support::Source::Testdata => ["veth", "blake2b_generic", "xor"],
+    };
+    for m in some {
+        let data = read(data.module61(m).expect("the module"));
         let errs = match Btf::parse_split(&data, &other) {
             Ok(btf) => validate(&btf),
             Err(e) => vec![e],
         };
-        assert!(!errs.is_empty(), "{m} over the 6.18 base validated");
+        assert!(!errs.is_empty(), "{m} over the wrong base validated");
         assert!(
             errs.iter().any(|e| e.rule() == Rule::NameInsideBaseString),
-            "{m} over the 6.18 base: no NameInsideBaseString among\n{}",
+            "{m} over the wrong base: no NameInsideBaseString among\n{}",
             show(&errs)
         );
         eprintln!(
@@ -128,14 +111,17 @@ fn corpus_modules_validate_over_their_base() {
 
 const SIGNED: u8 = raw::INT_SIGNED;
 
-/// One malformed input: how to build it (and its base, for split BTF), the rule the
-/// first problem must break and the type it must concern.
+/// One malformed input: how to build it (and its base, for split BTF), the rule it
+/// breaks and the type it concerns (`None`: the blob as a whole, or any type), and the
+/// consequences the same defect has on later checks (`more`, usually none). The problems
+/// reported must be exactly these, in this order.
 struct Case {
     name: &'static str,
     build: fn() -> Vec<u8>,
     base: Option<fn() -> Vec<u8>>,
     rule: Rule,
     id: Option<u32>,
+    more: &'static [(Rule, Option<u32>)],
 }
 
 const fn case(name: &'static str, build: fn() -> Vec<u8>, rule: Rule, id: Option<u32>) -> Case {
@@ -145,6 +131,21 @@ const fn case(name: &'static str, build: fn() -> Vec<u8>, rule: Rule, id: Option
         base: None,
         rule,
         id,
+        more: &[],
+    }
+}
+
+impl Case {
+    /// The same case, whose defect also shows in the later checks `more`.
+    const fn and(self, more: &'static [(Rule, Option<u32>)]) -> Case {
+        Case { more, ..self }
+    }
+
+    /// Every problem expected, in blob order.
+    fn expected(&self) -> Vec<(Rule, Option<u32>)> {
+        std::iter::once((self.rule, self.id))
+            .chain(self.more.iter().copied())
+            .collect()
     }
 }
 
@@ -455,7 +456,8 @@ const CASES: &[Case] = &[
         },
         Rule::SectionOverlap,
         None,
-    ),
+    )
+    .and(&[(Rule::StringSectionNoLeadingNul, None)]),
     case(
         "type_section_misaligned",
         || {
@@ -466,7 +468,8 @@ const CASES: &[Case] = &[
         },
         Rule::TypeSectionMisaligned,
         None,
-    ),
+    )
+    .and(&[(Rule::SectionGap, None)]),
     case("no_types", || le(|_| {}), Rule::NoTypes, None),
     case(
         "string_section_not_last",
@@ -550,7 +553,8 @@ const CASES: &[Case] = &[
         },
         Rule::BadLayoutSection,
         None,
-    ),
+    )
+    .and(&[(Rule::SectionGap, None)]),
     case(
         "layout_partial_entry",
         || {
@@ -562,7 +566,8 @@ const CASES: &[Case] = &[
         },
         Rule::BadLayoutSection,
         None,
-    ),
+    )
+    .and(&[(Rule::SectionGap, None)]),
     case(
         "layout_contradicts_struct",
         || {
@@ -1305,7 +1310,8 @@ const CASES: &[Case] = &[
         },
         Rule::BadSize,
         Some(3),
-    ),
+    )
+    .and(&[(Rule::DatasecBadEntry, Some(3))]),
     case(
         "datasec_entry_not_var",
         || {
@@ -1567,6 +1573,7 @@ const CASES: &[Case] = &[
         base: Some(split_base),
         rule: Rule::NameInsideBaseString,
         id: Some(4),
+        more: &[],
     },
     Case {
         name: "split_over_the_wrong_base",
@@ -1574,6 +1581,7 @@ const CASES: &[Case] = &[
         base: Some(other_base),
         rule: Rule::NameInsideBaseString,
         id: Some(4),
+        more: &[(Rule::NameInsideBaseString, Some(6))],
     },
     Case {
         name: "split_type_id_out_of_range",
@@ -1585,6 +1593,7 @@ const CASES: &[Case] = &[
         base: Some(split_base),
         rule: Rule::TypeIdOutOfRange,
         id: Some(4),
+        more: &[],
     },
     Case {
         name: "split_member_exceeds_struct",
@@ -1597,6 +1606,7 @@ const CASES: &[Case] = &[
         base: Some(split_base),
         rule: Rule::MemberExceedsSize,
         id: Some(4),
+        more: &[],
     },
     Case {
         name: "split_type_tag_after_base_const",
@@ -1609,6 +1619,7 @@ const CASES: &[Case] = &[
         base: Some(split_base),
         rule: Rule::TypeTagAfterModifier,
         id: Some(5),
+        more: &[],
     },
 ];
 
@@ -1642,16 +1653,15 @@ fn catalogue() {
     let mut failures = Vec::new();
     for c in CASES {
         let errs = problems(c);
-        let first = errs.first();
-        let ok = first.is_some_and(|e| {
-            e.rule() == c.rule && c.id.is_none_or(|id| e.type_id() == Some(TypeId(id)))
-        });
+        let expected = c.expected();
+        let ok = errs.len() == expected.len()
+            && errs.iter().zip(&expected).all(|(e, &(rule, id))| {
+                e.rule() == rule && id.is_none_or(|id| e.type_id() == Some(TypeId(id)))
+            });
         if !ok {
             failures.push(format!(
-                "{}: expected {:?} on {:?}, got {} problems:\n{}",
+                "{}: expected {expected:?}, got {} problems:\n{}",
                 c.name,
-                c.rule,
-                c.id,
                 errs.len(),
                 show(&errs)
             ));
@@ -1662,60 +1672,13 @@ fn catalogue() {
 
 #[test]
 fn catalogue_covers_every_rule() {
-    let all = [
-        Rule::HeaderTruncated,
-        Rule::BadMagic,
-        Rule::BadVersion,
-        Rule::BadFlags,
-        Rule::BadHeaderLen,
-        Rule::HeaderTailNotZero,
-        Rule::SectionOutOfBounds,
-        Rule::SectionOverlap,
-        Rule::SectionGap,
-        Rule::TypeSectionMisaligned,
-        Rule::StringSectionNotLast,
-        Rule::BadLayoutSection,
-        Rule::NoTypes,
-        Rule::StringSectionNoLeadingNul,
-        Rule::StringSectionNotTerminated,
-        Rule::StringSectionTooLarge,
-        Rule::TypeTruncated,
-        Rule::UnknownKind,
-        Rule::TooManyTypes,
-        Rule::BadVlen,
-        Rule::BadKindFlag,
-        Rule::BadSize,
-        Rule::UnexpectedTypeField,
-        Rule::NameOffsetOutOfRange,
-        Rule::NameInsideBaseString,
-        Rule::MissingName,
-        Rule::UnexpectedName,
-        Rule::InvalidName,
-        Rule::TypeIdOutOfRange,
-        Rule::BadReferencedKind,
-        Rule::ReferenceLoop,
-        Rule::TypeTagAfterModifier,
-        Rule::IntBadData,
-        Rule::IntBadBits,
-        Rule::IntBadEncoding,
-        Rule::ArrayBadIndexType,
-        Rule::ArrayBadElemType,
-        Rule::ArraySizeOverflow,
-        Rule::MemberBadOffset,
-        Rule::MemberBadBitfield,
-        Rule::MemberExceedsSize,
-        Rule::EnumBadSize,
-        Rule::FuncBadLinkage,
-        Rule::FuncProtoBadParam,
-        Rule::VarBadLinkage,
-        Rule::DatasecBadEntry,
-        Rule::DeclTagBadComponent,
-    ];
-    let missing: Vec<_> = all
+    // Rule::ALL is generated from the enum's definition: a new rule without a case fails.
+    let missing: Vec<_> = Rule::ALL
         .iter()
         .filter(|r| !CASES.iter().any(|c| c.rule == **r))
         .collect();
     assert!(missing.is_empty(), "no catalogue case for {missing:?}");
+    assert!(Rule::ALL.len() >= 47, "{} rules", Rule::ALL.len());
 }
 
 // --- valid inputs ---------------------------------------------------------------------
@@ -1983,4 +1946,29 @@ fn mutated_blobs_never_panic() {
         }
     }
     assert!(runs > 10_000, "only {runs} mutants parsed");
+}
+
+/// Split BTF is checked assuming its base is valid, but a base that is not must not
+/// crash the check: a split DECL_TAG on a component of a base FUNC whose prototype id is
+/// past the last type (found by the `elf_sections` fuzz target: an index out of bounds).
+#[test]
+fn decl_tag_on_a_base_func_with_a_bad_prototype_id() {
+    for proto in [99, 4, u32::MAX] {
+        let mut b = Builder::new();
+        b.add_int("int", 4, 0);
+        let f = b.add_func("f", 0, TypeId(proto));
+        let base_blob = b.to_bytes(Endian::Little);
+        let base = Btf::parse(&base_blob).unwrap();
+        let mut s = Builder::new_split(&base);
+        let tag = s.add_decl_tag("t", f, 0);
+        let blob = s.to_bytes(Endian::Little);
+        let split = Btf::parse_split(&blob, &base).unwrap();
+        let errs = validate(&split);
+        assert!(
+            errs.iter()
+                .any(|e| e.rule() == Rule::DeclTagBadComponent && e.type_id() == Some(tag)),
+            "{}",
+            show(&errs)
+        );
+    }
 }

@@ -17,31 +17,28 @@ use btfkit::read::Btf;
 use btfkit::write::Builder;
 use conformance::libbpf::LibbpfBtf;
 use divan::{black_box, Bencher};
-use std::path::PathBuf;
 use std::sync::LazyLock;
 
 fn main() {
     divan::main();
 }
 
-fn corpus() -> PathBuf {
-    std::env::var_os(conformance::corpus::CORPUS_ENV)
-        .map_or_else(|| PathBuf::from("/work/shared/corpus"), PathBuf::from)
-}
-
 static V61: LazyLock<Vec<u8>> =
-    LazyLock::new(|| std::fs::read(conformance::corpus::vmlinux61(&corpus())).expect("vmlinux"));
+    LazyLock::new(|| std::fs::read(test_support::bench_corpus().vmlinux61()).expect("vmlinux"));
 
 static MODULES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-    conformance::corpus::modules61(&corpus())
+    test_support::bench_corpus()
+        .modules61()
         .iter()
         .map(|p| std::fs::read(p).expect("module"))
         .collect()
 });
 
 static AMDGPU: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    std::fs::read(conformance::corpus::linux61(&corpus()).join("modules/amdgpu.btf"))
-        .expect("amdgpu")
+    let p = test_support::bench_corpus()
+        .module61("amdgpu")
+        .expect("amdgpu in the corpus");
+    std::fs::read(p).expect("amdgpu")
 });
 
 mod merge_all {

@@ -10,24 +10,19 @@ use btfkit::read::Btf;
 use conformance::libbpf::LibbpfBtf;
 use divan::{black_box, Bencher};
 use rayon::prelude::*;
-use std::path::PathBuf;
 use std::sync::LazyLock;
 
 fn main() {
     divan::main();
 }
 
-fn corpus() -> PathBuf {
-    std::env::var_os(conformance::corpus::CORPUS_ENV)
-        .map_or_else(|| PathBuf::from("/work/shared/corpus"), PathBuf::from)
-}
-
 static VMLINUX: LazyLock<Vec<u8>> = LazyLock::new(|| {
-    std::fs::read(conformance::corpus::vmlinux61(&corpus())).expect("corpus vmlinux")
+    std::fs::read(test_support::bench_corpus().vmlinux61()).expect("corpus vmlinux")
 });
 
 static MODULES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-    conformance::corpus::modules61(&corpus())
+    test_support::bench_corpus()
+        .modules61()
         .iter()
         .map(|p| std::fs::read(p).expect("module"))
         .collect()

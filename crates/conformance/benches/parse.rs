@@ -19,35 +19,23 @@ use btfkit::read::Btf;
 use btfkit::Kind;
 use conformance::libbpf::LibbpfBtf;
 use divan::{black_box, Bencher};
-use std::path::PathBuf;
 use std::sync::LazyLock;
 
 fn main() {
     divan::main();
 }
 
-fn corpus() -> PathBuf {
-    let p = std::env::var_os(conformance::corpus::CORPUS_ENV)
-        .map_or_else(|| PathBuf::from("/work/shared/corpus"), PathBuf::from);
-    assert!(
-        conformance::corpus::vmlinux61(&p).is_file(),
-        "no corpus at {} (set {})",
-        p.display(),
-        conformance::corpus::CORPUS_ENV
-    );
-    p
-}
-
-fn read(p: PathBuf) -> Vec<u8> {
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
 static VMLINUX_61: LazyLock<Vec<u8>> =
-    LazyLock::new(|| read(conformance::corpus::vmlinux61(&corpus())));
+    LazyLock::new(|| test_support::read(test_support::bench_corpus().vmlinux61()));
 static VMLINUX_618: LazyLock<Vec<u8>> =
-    LazyLock::new(|| read(conformance::corpus::vmlinux618(&corpus())));
-static AMDGPU: LazyLock<Vec<u8>> =
-    LazyLock::new(|| read(conformance::corpus::linux61(&corpus()).join("modules/amdgpu.btf")));
+    LazyLock::new(|| test_support::read(test_support::bench_corpus().vmlinux618().expect("6.18")));
+static AMDGPU: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    test_support::read(
+        test_support::bench_corpus()
+            .module61("amdgpu")
+            .expect("amdgpu"),
+    )
+});
 
 /// One group of the four base-BTF benchmarks over the bytes in `$bytes`.
 macro_rules! vmlinux_group {

@@ -11,22 +11,17 @@
 use btfkit::read::Btf;
 use conformance::libbpf::LibbpfBtf;
 use divan::{black_box, Bencher};
-use std::path::PathBuf;
 use std::sync::LazyLock;
 
 fn main() {
     divan::main();
 }
 
-fn corpus() -> PathBuf {
-    std::env::var_os(conformance::corpus::CORPUS_ENV)
-        .map_or_else(|| PathBuf::from("/work/shared/corpus"), PathBuf::from)
-}
-
 static V61: LazyLock<Vec<u8>> =
-    LazyLock::new(|| std::fs::read(conformance::corpus::vmlinux61(&corpus())).expect("vmlinux"));
-static V618: LazyLock<Vec<u8>> =
-    LazyLock::new(|| std::fs::read(conformance::corpus::vmlinux618(&corpus())).expect("vmlinux"));
+    LazyLock::new(|| std::fs::read(test_support::bench_corpus().vmlinux61()).expect("vmlinux"));
+static V618: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    std::fs::read(test_support::bench_corpus().vmlinux618().expect("6.18")).expect("vmlinux")
+});
 
 /// A module's name, distilled base and distilled split.
 type Distilled = (String, Vec<u8>, Vec<u8>);
@@ -34,7 +29,8 @@ type Distilled = (String, Vec<u8>, Vec<u8>);
 /// Every corpus module, distilled.
 static DISTILLED: LazyLock<Vec<Distilled>> = LazyLock::new(|| {
     let base = Btf::parse(&V61).expect("vmlinux");
-    conformance::corpus::modules61(&corpus())
+    test_support::bench_corpus()
+        .modules61()
         .iter()
         .map(|p| {
             let m = std::fs::read(p).expect("module");

@@ -8,14 +8,12 @@
 //! - big-endian vmlinux and modules.
 //!
 //! With `BTFKIT_CORPUS` the corpus is used (all 2,796 modules); without it the committed
-//! `testdata/` (the 6.1 vmlinux and five modules).
+//! `testdata/` (the 6.1 vmlinux and six modules), through `test_support::data()`.
 
 use btfkit::dedup::{dedup, merge, DedupBase};
 use btfkit::{Btf, Endian};
-use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
 use rayon::prelude::*;
-use std::path::Path;
 
 /// The vmlinux BTF and module split BTFs (name, bytes) to test on.
 struct Data {
@@ -25,50 +23,21 @@ struct Data {
     vmlinux618: Option<Vec<u8>>,
 }
 
-fn xz(path: &Path) -> Vec<u8> {
-    let f = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut out = Vec::new();
-    lzma_rs::xz_decompress(&mut &f[..], &mut out)
-        .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
-    out
-}
-
 fn data() -> Data {
-    if let Some(dir) = corpus::dir() {
-        let vmlinux = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
-        let modules = corpus::modules61(&dir)
-            .into_iter()
-            .map(|p| {
-                let name = p.file_stem().expect("name").to_string_lossy().into_owned();
-                (name, std::fs::read(&p).expect("module"))
-            })
-            .collect();
-        let vmlinux618 = Some(std::fs::read(corpus::vmlinux618(&dir)).expect("6.18 vmlinux"));
-        return Data {
-            vmlinux,
-            modules,
-            vmlinux618,
-        };
-    }
-    let td = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/linux-6.1");
-    let vmlinux = xz(&td.join("vmlinux.btf.xz"));
-    let mut modules = Vec::new();
-    let mut kos: Vec<_> = std::fs::read_dir(td.join("ko"))
-        .expect("testdata/linux-6.1/ko")
-        .map(|e| e.expect("entry").path())
+    let d = test_support::data();
+    let modules: Vec<(String, Vec<u8>)> = d
+        .modules61()
+        .iter()
+        .map(|p| {
+            let name = p.file_stem().expect("name").to_string_lossy().into_owned();
+            (name, test_support::read(p))
+        })
         .collect();
-    kos.sort();
-    for p in kos {
-        let elf = xz(&p);
-        let secs = btfkit::elf::BtfSections::parse(&elf).expect("module ELF");
-        let name = p.file_name().expect("name").to_string_lossy().into_owned();
-        modules.push((name, secs.btf.to_vec()));
-    }
-    assert!(modules.len() >= 5, "testdata modules missing");
+    test_support::assert_checked("modules", modules.len(), d.min_modules());
     Data {
-        vmlinux,
+        vmlinux: test_support::read(d.vmlinux61()),
         modules,
-        vmlinux618: None,
+        vmlinux618: d.vmlinux618().map(test_support::read),
     }
 }
 

@@ -3,15 +3,13 @@
 //! selftest compares, and btfkit's `dedup` must give libbpf's bytes exactly, with and
 //! without forced hash collisions (which change libbpf's buckets, not its results).
 //! Appended to an empty BTF and deduplicated, btfkit's `merge` must give libbpf's bytes
-//! too. The table is shared with `crates/btfkit/tests/dedup_selftest.rs`.
-
-#[path = "../../btfkit/tests/support/dedup_selftests.rs"]
-mod selftests;
+//! too. The table is `test_support::dedup_selftests`, shared with
+//! `crates/btfkit/tests/dedup_selftest.rs`.
 
 use btfkit::dedup::{dedup, merge};
 use btfkit::Btf;
 use conformance::libbpf::LibbpfBtf;
-use selftests::{compare_with_expected, dedup_tests, raw_btf};
+use test_support::dedup_selftests::{compare_with_expected, dedup_tests, raw_btf};
 
 #[test]
 fn selftest_table_libbpf_and_btfkit() {

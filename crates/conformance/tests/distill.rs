@@ -1,10 +1,10 @@
-//! Distill against libbpf 1.7 (`btf__distill_base`) on every corpus module: both output
-//! blobs byte-identical, in both byte orders; and the round trip: libbpf relocating our
-//! distilled split back onto the original vmlinux gives the original types back.
+//! Distill against libbpf 1.7 (`btf__distill_base`) on every 6.1 module (the corpus, or
+//! the committed testdata): both output blobs byte-identical, in both byte orders; and the
+//! round trip: libbpf relocating our distilled split back onto the original vmlinux gives
+//! the original types back.
 
 use btfkit::fields::FieldKind;
 use btfkit::{Btf, Endian, TypeId};
-use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
 
 fn distill_both(
@@ -39,14 +39,14 @@ fn distill_both(
 
 #[test]
 fn every_module_distills_like_libbpf() {
-    let Some(dir) = corpus::dir() else { return };
-    let vmlinux = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
+    let data = test_support::data();
+    let vmlinux = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let base = Btf::parse(&vmlinux).expect("vmlinux parses");
     let lb_base = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf parses vmlinux");
     let mut n = 0;
     let (mut bytes_in, mut base_out, mut split_out) = (0usize, 0usize, 0usize);
-    for path in corpus::modules61(&dir) {
-        let module = std::fs::read(&path).expect("module");
+    for path in data.modules61() {
+        let module = std::fs::read(path).expect("module");
         let name = path
             .file_name()
             .expect("name")
@@ -61,19 +61,22 @@ fn every_module_distills_like_libbpf() {
     eprintln!(
         "{n} modules byte-identical to libbpf; .BTF {bytes_in} B -> split {split_out} B + distilled base {base_out} B"
     );
+    test_support::assert_checked("modules", n, data.min_modules());
 }
 
 #[test]
 fn big_endian_modules_distill_like_libbpf() {
-    let Some(dir) = corpus::dir() else { return };
-    let vmlinux = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
+    let data = test_support::data();
+    let vmlinux = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let mut lb = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf parses vmlinux");
     lb.set_endianness(Endian::Big).expect("set endianness");
     let be_vmlinux = lb.raw_data().expect("raw");
     let base = Btf::parse(&be_vmlinux).expect("BE vmlinux parses");
     let lb_base = LibbpfBtf::parse_raw(&be_vmlinux).expect("libbpf parses BE vmlinux");
-    let modules = corpus::modules61(&dir);
+    let modules = data.modules61();
+    let mut n = 0;
     for path in modules.iter().step_by(10) {
+        n += 1;
         let module = std::fs::read(path).expect("module");
         let mut lbm =
             LibbpfBtf::parse_split(&module, &LibbpfBtf::parse_raw(&vmlinux).expect("base"))
@@ -88,6 +91,7 @@ fn big_endian_modules_distill_like_libbpf() {
         let d = distill_both(&base, &lb_base, &be_module, &name);
         assert_eq!(Btf::parse(&d.base).expect("parses").endian(), Endian::Big);
     }
+    test_support::assert_checked("modules", n, data.min_modules().div_ceil(10));
 }
 
 /// The type an id field of the original split should point to after the round trip.
@@ -114,13 +118,14 @@ fn expected_after_round_trip(
 
 #[test]
 fn distilled_modules_relocate_back_to_the_original_types() {
-    let Some(dir) = corpus::dir() else { return };
-    let vmlinux = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
+    let data = test_support::data();
+    let vmlinux = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let base = Btf::parse(&vmlinux).expect("vmlinux parses");
     let lb_base = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf parses vmlinux");
-    let mut checked_fields = 0u64;
-    for path in corpus::modules61(&dir) {
-        let module = std::fs::read(&path).expect("module");
+    let (mut checked_fields, mut n) = (0u64, 0);
+    for path in data.modules61() {
+        n += 1;
+        let module = std::fs::read(path).expect("module");
         let name = path
             .file_name()
             .expect("name")
@@ -207,5 +212,7 @@ fn distilled_modules_relocate_back_to_the_original_types() {
             }
         }
     }
-    eprintln!("round trip: {checked_fields} type-id fields checked");
+    eprintln!("round trip: {n} modules, {checked_fields} type-id fields checked");
+    test_support::assert_checked("modules", n, data.min_modules());
+    test_support::assert_checked("type-id fields", checked_fields as usize, 100);
 }

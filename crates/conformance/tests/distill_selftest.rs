@@ -17,7 +17,6 @@ use btfkit::distill::{distill, DistillError, Distilled};
 use btfkit::dump::raw::write_raw;
 use btfkit::write::Builder;
 use btfkit::{Btf, Endian, Kind};
-use conformance::corpus;
 use conformance::libbpf::{LibbpfBtf, LibbpfError};
 use conformance::libbpf_build::{apply_all, Op};
 
@@ -327,12 +326,12 @@ fn distilled_base_embedded_err() {
 }
 
 // ---------------------------------------------------------------------------------------
-// distilled_base_vmlinux (the corpus's 6.1 vmlinux for the running kernel's)
+// distilled_base_vmlinux (the 6.1 vmlinux, corpus or testdata, for the running kernel's)
 
 #[test]
 fn distilled_base_vmlinux() {
-    let Some(dir) = corpus::dir() else { return };
-    let data = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
+    let data = test_support::data();
+    let data = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let vmlinux = Btf::parse(&data).unwrap();
     let lb_vmlinux = LibbpfBtf::parse_raw(&data).unwrap();
     let int_id = lb_vmlinux

@@ -1,20 +1,20 @@
-//! `btfkit::dump` against bpftool over the real kernel BTF of the corpus:
+//! `btfkit::dump` against bpftool over real kernel BTF (the corpus, or the committed
+//! testdata):
 //!
 //! - raw format, byte for byte against `bpftool [-B base] btf dump file X format raw`:
-//!   both vmlinux blobs, every module of the 6.1 kernel over its vmlinux, and the 7
-//!   whole `.ko` files (bpftool reads them directly; we extract `.BTF` with `object`);
+//!   every vmlinux blob, every module of the 6.1 kernel over its vmlinux, and the whole
+//!   `.ko` files (bpftool reads them directly; we extract `.BTF` with `object`);
 //! - JSON: our document parses with `serde_json` for every blob, lists every own type,
 //!   and for the vmlinux blobs and the `.ko` files says what `bpftool -j` says, field
 //!   by field (the schemas differ in spelling, not in content).
 //!
-//! Skipped (with a note) when `BTFKIT_CORPUS` is unset. When it is set, bpftool must be
-//! installed (`$BPFTOOL`, `bpftool` on `PATH` or `/usr/sbin/bpftool`).
+//! bpftool must be installed (`$BPFTOOL`, `bpftool` on `PATH` or `/usr/sbin/bpftool`;
+//! `scripts/install-deps.sh`).
 
 use btfkit::dump::{json, raw};
 use btfkit::Btf;
-use conformance::corpus;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -22,28 +22,6 @@ use std::time::Instant;
 
 /// Parallel bpftool processes for the module sweep (the machine has 2 cores).
 const WORKERS: usize = 2;
-
-fn bpftool() -> PathBuf {
-    let candidates: Vec<PathBuf> = std::env::var_os("BPFTOOL")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([PathBuf::from("bpftool"), PathBuf::from("/usr/sbin/bpftool")])
-        .collect();
-    for c in &candidates {
-        if Command::new(c)
-            .arg("version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return c.clone();
-        }
-    }
-    panic!(
-        "{} is set but bpftool was not found (tried {candidates:?}): \
-         the dump differential test needs bpftool v7.1 or later",
-        corpus::CORPUS_ENV
-    );
-}
 
 /// `bpftool [-j] [-B base] btf dump file <file> format raw`.
 fn run_bpftool(tool: &Path, base: Option<&Path>, file: &Path, json: bool) -> Vec<u8> {
@@ -290,18 +268,20 @@ fn check_json_vs_bpftool(what: &str, ours: &Value, theirs_bytes: &[u8]) {
 
 #[test]
 fn vmlinux_raw_and_json_match_bpftool() {
-    let Some(dir) = corpus::dir() else { return };
-    let tool = bpftool();
-    for path in [corpus::vmlinux61(&dir), corpus::vmlinux618(&dir)] {
+    let data = test_support::data();
+    let tool = test_support::bpftool();
+    let vmlinuxes = data.vmlinuxes();
+    test_support::assert_checked("vmlinux blobs", vmlinuxes.len(), data.min_vmlinuxes());
+    for path in vmlinuxes {
         let what = path.display().to_string();
-        let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{what}: {e}"));
         let btf = Btf::parse(&data).unwrap_or_else(|e| panic!("{what}: {e}"));
 
         let t = Instant::now();
         let ours = our_raw(&btf);
         let ours_time = t.elapsed();
         let t = Instant::now();
-        let theirs = run_bpftool(&tool, None, &path, false);
+        let theirs = run_bpftool(&tool, None, path, false);
         let theirs_time = t.elapsed();
         if let Some(d) = first_diff(&ours, &theirs) {
             panic!("{what}: raw dump differs from bpftool at {d}");
@@ -315,7 +295,7 @@ fn vmlinux_raw_and_json_match_bpftool() {
         );
 
         let doc = check_json_parses(&what, &btf);
-        let theirs = run_bpftool(&tool, None, &path, true);
+        let theirs = run_bpftool(&tool, None, path, true);
         check_json_vs_bpftool(&what, &doc, &theirs);
         eprintln!("{what}: JSON parses and agrees with bpftool -j");
     }
@@ -323,12 +303,12 @@ fn vmlinux_raw_and_json_match_bpftool() {
 
 #[test]
 fn modules_raw_match_bpftool_and_json_parses() {
-    let Some(dir) = corpus::dir() else { return };
-    let tool = bpftool();
-    let base_path = corpus::vmlinux61(&dir);
-    let base_data = std::fs::read(&base_path).expect("read vmlinux");
+    let data = test_support::data();
+    let tool = test_support::bpftool();
+    let base_path = data.vmlinux61();
+    let base_data = std::fs::read(base_path).expect("read vmlinux");
     let base = Btf::parse(&base_data).expect("parse vmlinux");
-    let modules = corpus::modules61(&dir);
+    let modules = data.modules61();
 
     let start = Instant::now();
     let next = AtomicUsize::new(0);
@@ -343,7 +323,7 @@ fn modules_raw_match_bpftool_and_json_parses() {
                 let data = std::fs::read(path).unwrap_or_else(|e| panic!("{name}: {e}"));
                 let btf = Btf::parse_split(&data, &base).unwrap_or_else(|e| panic!("{name}: {e}"));
                 let ours = our_raw(&btf);
-                let theirs = run_bpftool(&tool, Some(&base_path), path, false);
+                let theirs = run_bpftool(&tool, Some(base_path), path, false);
                 match first_diff(&ours, &theirs) {
                     None => {
                         identical.fetch_add(1, Ordering::Relaxed);
@@ -355,6 +335,11 @@ fn modules_raw_match_bpftool_and_json_parses() {
         }
     });
     let mismatches = mismatches.into_inner().unwrap();
+    test_support::assert_checked(
+        "modules",
+        identical.load(Ordering::Relaxed) + mismatches.len(),
+        data.min_modules(),
+    );
     eprintln!(
         "{} modules: {} raw dumps identical to bpftool, {} differ ({:?}, {WORKERS} workers)",
         modules.len(),
@@ -373,14 +358,15 @@ fn modules_raw_match_bpftool_and_json_parses() {
 
 #[test]
 fn ko_files_match_bpftool() {
-    let Some(dir) = corpus::dir() else { return };
-    let tool = bpftool();
-    let base_path = corpus::vmlinux61(&dir);
-    let base_data = std::fs::read(&base_path).expect("read vmlinux");
+    let data = test_support::data();
+    let tool = test_support::bpftool();
+    let base_path = data.vmlinux61();
+    let base_data = std::fs::read(base_path).expect("read vmlinux");
     let base = Btf::parse(&base_data).expect("parse vmlinux");
     let mut failures = Vec::new();
-    let kos = corpus::kos61(&dir);
-    for path in &kos {
+    let kos = data.kos61();
+    test_support::assert_checked(".ko files", kos.len(), data.min_kos());
+    for path in kos {
         let what = path.display().to_string();
         let data = std::fs::read(path).unwrap_or_else(|e| panic!("{what}: {e}"));
         let elf = object::File::parse(&*data).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -391,13 +377,13 @@ fn ko_files_match_bpftool() {
         let btf = Btf::parse_split(btf_bytes, &base).unwrap_or_else(|e| panic!("{what}: {e}"));
 
         let ours = our_raw(&btf);
-        let theirs = run_bpftool(&tool, Some(&base_path), path, false);
+        let theirs = run_bpftool(&tool, Some(base_path), path, false);
         if let Some(d) = first_diff(&ours, &theirs) {
             failures.push(format!("{what}: raw: {d}"));
             continue;
         }
         let doc = check_json_parses(&what, &btf);
-        let theirs = run_bpftool(&tool, Some(&base_path), path, true);
+        let theirs = run_bpftool(&tool, Some(base_path), path, true);
         check_json_vs_bpftool(&what, &doc, &theirs);
         eprintln!("{what}: {} types identical to bpftool", btf.type_count());
     }

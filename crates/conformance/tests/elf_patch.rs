@@ -1,5 +1,5 @@
-//! `btfkit::elf::patch` on every whole corpus module (`linux-6.1.0-56-amd64/ko/*.ko`,
-//! signed Debian modules): each is distilled over the 6.1 vmlinux and its `.BTF` +
+//! `btfkit::elf::patch` on every whole 6.1 module (the corpus's `ko/*.ko` or the committed
+//! testdata's, signed Debian modules): each is distilled over the 6.1 vmlinux and its `.BTF` +
 //! `.BTF.base` written back; then
 //! (a) every other section keeps its index, header and bytes (read with `object`),
 //! (b) binutils' `readelf -S -W` and `objdump -h` read the result without a word on
@@ -13,7 +13,6 @@
 use btfkit::elf::patch::{self, Patch};
 use btfkit::elf::{signature, BtfSections};
 use btfkit::Btf;
-use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
 use conformance::libbpf_elf::parse_elf_split;
 use object::{Object, ObjectSection};
@@ -118,20 +117,18 @@ impl Drop for Tmp {
 }
 
 #[test]
-fn patched_corpus_modules_read_everywhere() {
-    let Some(corpus) = corpus::dir() else {
-        return;
-    };
-    let vmlinux = std::fs::read(corpus::vmlinux61(&corpus)).expect("vmlinux");
+fn patched_modules_read_everywhere() {
+    let data = test_support::data();
+    let vmlinux = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let base = Btf::parse(&vmlinux).expect("vmlinux parses");
     let lb_base = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf reads vmlinux");
     let tmp = Tmp::new();
-    let kos = corpus::kos61(&corpus);
-    assert_eq!(kos.len(), 7);
+    let kos = data.kos61();
+    test_support::assert_checked(".ko files", kos.len(), data.min_kos());
     let mut patch_time = Duration::ZERO;
     let mut bytes_in = 0usize;
 
-    for ko in &kos {
+    for ko in kos {
         let name = ko.file_stem().expect("stem").to_string_lossy().into_owned();
         let orig = std::fs::read(ko).expect("module");
         bytes_in += orig.len();
@@ -294,7 +291,7 @@ fn patched_corpus_modules_read_everywhere() {
         assert!(lo.raw_data().expect("raw") == secs.btf.as_ref());
     }
     eprintln!(
-        "patched {} corpus modules ({bytes_in} bytes) in {:?} (patching only)",
+        "patched {} modules ({bytes_in} bytes) in {:?} (patching only)",
         kos.len(),
         patch_time
     );

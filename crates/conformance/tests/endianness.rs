@@ -3,12 +3,11 @@
 //! and everything it reads must equal what it reads from the little-endian original.
 //! libbpf must also read the big-endian blobs back.
 //!
-//! Runs over both vmlinux blobs and every module of the 6.1 kernel (over its base).
-//! Skipped (with a note) when `BTFKIT_CORPUS` is unset.
+//! Runs over every vmlinux blob and every module of the 6.1 kernel (over its base), from
+//! the corpus or the committed testdata.
 
 use btfkit::read::{ArrayInfo, Btf, EnumValue, IntInfo, Member, Param, Type, VarSecinfo};
 use btfkit::{Endian, Kind};
-use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
 use std::path::Path;
 use std::time::Instant;
@@ -183,27 +182,32 @@ fn check_base(path: &Path) -> (Vec<u8>, Vec<u8>) {
 }
 
 #[test]
-fn vmlinux_618_big_endian() {
-    let Some(c) = corpus::dir() else { return };
-    let t = Instant::now();
-    check_base(&corpus::vmlinux618(&c));
-    eprintln!("6.18 vmlinux: {:.2?}", t.elapsed());
+fn every_vmlinux_big_endian() {
+    let data = test_support::data();
+    let mut n = 0;
+    for path in data.vmlinuxes() {
+        let t = Instant::now();
+        check_base(path);
+        eprintln!("{}: {:.2?}", path.display(), t.elapsed());
+        n += 1;
+    }
+    test_support::assert_checked("vmlinux blobs", n, data.min_vmlinuxes());
 }
 
 #[test]
 fn vmlinux_61_and_modules_big_endian() {
-    let Some(c) = corpus::dir() else { return };
+    let data = test_support::data();
     let t0 = Instant::now();
-    let (base_le, base_be) = check_base(&corpus::vmlinux61(&c));
+    let (base_le, base_be) = check_base(data.vmlinux61());
     let kb_le = Btf::parse(&base_le).unwrap();
     let kb_be = Btf::parse(&base_be).unwrap();
     let lb_le = LibbpfBtf::parse_raw(&base_le).unwrap();
     let lb_be = LibbpfBtf::parse_raw(&base_be).unwrap();
     assert_eq!(lb_be.endianness(), Endian::Big);
 
-    let modules = corpus::modules61(&c);
+    let modules = data.modules61();
     let (mut types, mut bytes) = (0u64, 0u64);
-    for path in &modules {
+    for path in modules {
         let what = path.display().to_string();
         let le = read(path);
         let lib = LibbpfBtf::parse_split(&le, &lb_le).unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -217,6 +221,7 @@ fn vmlinux_61_and_modules_big_endian() {
         types += ml.type_count() as u64;
         bytes += le.len() as u64;
     }
+    test_support::assert_checked("modules", modules.len(), data.min_modules());
     eprintln!(
         "{} modules ({types} types, {bytes} bytes) identical in both byte orders; \
          with the 6.1 vmlinux: {:.2?}",

@@ -1,15 +1,13 @@
-//! Differential parse against libbpf (`btf__new` / `btf__new_split`): both vmlinux blobs
-//! and every module of the 6.1 kernel over its base must parse in both, with the same
-//! type count and, for every type id, the same kind, vlen, kind flag, size/type and name.
+//! Differential parse against libbpf (`btf__new` / `btf__new_split`): every vmlinux blob
+//! and every module of the 6.1 kernel over its base (the corpus, or the committed
+//! testdata) must parse in both, with the same type count and, for every type id, the same
+//! kind, vlen, kind flag, size/type and name.
 //!
-//! Also the 6.1 modules over the wrong (6.18) base: libbpf may or may not notice; what
-//! each says is printed, and btfkit must not panic.
-//!
-//! Skipped (with a note) when `BTFKIT_CORPUS` is unset.
+//! Also the 6.1 modules over a wrong base (the corpus's 6.18, or testdata's 6.1 types in
+//! reverse order): libbpf may or may not notice; what each says is printed, and btfkit
+//! must not panic.
 
 use btfkit::read::Btf;
-use btfkit::TypeId;
-use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -72,31 +70,37 @@ fn check_vmlinux(path: &Path) -> Vec<u8> {
 }
 
 #[test]
-fn vmlinux_618() {
-    let Some(c) = corpus::dir() else { return };
-    let t = Instant::now();
-    check_vmlinux(&corpus::vmlinux618(&c));
-    eprintln!("6.18 vmlinux: {:.2?}", t.elapsed());
+fn every_vmlinux() {
+    let data = test_support::data();
+    let mut n = 0;
+    for path in data.vmlinuxes() {
+        let t = Instant::now();
+        check_vmlinux(path);
+        eprintln!("{}: {:.2?}", path.display(), t.elapsed());
+        n += 1;
+    }
+    test_support::assert_checked("vmlinux blobs", n, data.min_vmlinuxes());
 }
 
 #[test]
-fn vmlinux_61_and_modules() {
-    let Some(c) = corpus::dir() else { return };
+fn modules_61() {
+    let data = test_support::data();
     let t = Instant::now();
-    let base = check_vmlinux(&corpus::vmlinux61(&c));
+    let base = read(data.vmlinux61());
     let lib_base = LibbpfBtf::parse_raw(&base).unwrap();
     let our_base = Btf::parse(&base).unwrap();
-    let modules = corpus::modules61(&c);
+    let modules = data.modules61();
     let mut types = 0u64;
-    for path in &modules {
+    for path in modules {
         let what = path.display().to_string();
         let data = read(path);
         let lib =
             LibbpfBtf::parse_split(&data, &lib_base).unwrap_or_else(|e| panic!("{what}: {e}"));
         let ours = Btf::parse_split(&data, &our_base).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!(ours.start_id(), TypeId(100_751), "{what}");
+        assert_eq!(ours.start_id(), our_base.next_id(), "{what}");
         types += compare(&ours, &lib, &what) as u64;
     }
+    test_support::assert_checked("modules", modules.len(), data.min_modules());
     eprintln!(
         "{} modules over the 6.1 vmlinux: libbpf and btfkit agree on all {types} types ({:.2?})",
         modules.len(),
@@ -105,19 +109,20 @@ fn vmlinux_61_and_modules() {
 }
 
 #[test]
-fn modules_61_over_wrong_base_618() {
-    let Some(c) = corpus::dir() else { return };
+fn modules_61_over_a_wrong_base() {
+    let data = test_support::data();
     let t = Instant::now();
-    let base = read(&corpus::vmlinux618(&c));
+    let base = data.wrong_base();
     let lib_base = LibbpfBtf::parse_raw(&base).unwrap();
     let our_base = Btf::parse(&base).unwrap();
-    let modules = corpus::modules61(&c);
+    let modules = data.modules61();
     let (mut lib_ok, mut ours_ok, mut both_ok) = (0usize, 0usize, 0usize);
+    let mut inside_names = 0;
     let mut lib_accepted = Vec::new();
     // libbpf's rejection reasons (first message, numbers removed) -> (count, example).
     let mut lib_reasons: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut our_reasons: BTreeMap<String, (usize, String)> = BTreeMap::new();
-    for path in &modules {
+    for path in modules {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let data = read(path);
         let lib = LibbpfBtf::parse_split(&data, &lib_base);
@@ -127,7 +132,7 @@ fn modules_61_over_wrong_base_618() {
                 lib_ok += 1;
                 lib_accepted.push(name.clone());
                 // What libbpf accepted is still read with the wrong base's numbering.
-                assert_eq!(l.start_id(), 126_611, "{name}");
+                assert_eq!(l.start_id(), our_base.next_id().0, "{name}");
             }
             Err(e) => {
                 let first = e.messages.first().cloned().unwrap_or_else(|| e.to_string());
@@ -141,7 +146,16 @@ fn modules_61_over_wrong_base_618() {
         match &ours {
             Ok(b) => {
                 ours_ok += 1;
-                assert_eq!(b.start_id(), TypeId(126_611), "{name}");
+                assert_eq!(b.start_id(), our_base.next_id(), "{name}");
+                // Validation usually tells: the names land inside the base's strings
+                // (a small module's few names may land on string starts by chance).
+                let problems = btfkit::validate::validate(b);
+                if problems
+                    .iter()
+                    .any(|p| p.rule() == btfkit::Rule::NameInsideBaseString)
+                {
+                    inside_names += 1;
+                }
             }
             Err(e) => {
                 let r = our_reasons
@@ -154,9 +168,10 @@ fn modules_61_over_wrong_base_618() {
             both_ok += 1;
         }
     }
+    test_support::assert_checked("modules", modules.len(), data.min_modules());
     eprintln!(
-        "{} 6.1 modules over the 6.18 base ({:.2?}): libbpf accepts {lib_ok}, btfkit parses \
-         {ours_ok}, both {both_ok}",
+        "{} 6.1 modules over a wrong base ({:.2?}): libbpf accepts {lib_ok}, btfkit parses \
+         {ours_ok} and finds names inside base strings in {inside_names}, both {both_ok}",
         modules.len(),
         t.elapsed()
     );

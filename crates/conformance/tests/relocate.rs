@@ -1,11 +1,12 @@
 //! Relocate against libbpf 1.7 (`btf__relocate`): same outcome on every input, and where
-//! libbpf succeeds, byte-identical output. Inputs: every corpus module distilled over
-//! the 6.1 vmlinux, relocated back onto it (all succeed) and onto the 6.18 vmlinux (all
-//! fail, for reasons the report must name), in both byte orders for a sample.
+//! libbpf succeeds, byte-identical output. Inputs: every 6.1 module (corpus or testdata)
+//! distilled over the 6.1 vmlinux, relocated back onto it (all succeed) and onto another
+//! kernel's vmlinux (the corpus's 6.18, or testdata's 6.1 with an unsigned `char` and no
+//! `struct modversion_info`: all fail, for reasons the report must name), in both byte
+//! orders for a sample.
 
 use btfkit::relocate::{self, Options, Problem};
 use btfkit::{Btf, Endian};
-use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
 
 /// Relocates our distilled output with both libraries; checks they agree. Returns our
@@ -38,22 +39,22 @@ fn both(
 
 #[test]
 fn distilled_modules_relocate_like_libbpf() {
-    let Some(dir) = corpus::dir() else { return };
-    let v61 = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux 6.1");
-    let v618 = std::fs::read(corpus::vmlinux618(&dir)).expect("vmlinux 6.18");
+    let data = test_support::data();
+    let v61 = std::fs::read(data.vmlinux61()).expect("vmlinux 6.1");
+    let v618 = data.other_vmlinux();
     let base61 = Btf::parse(&v61).expect("parses");
     let base618 = Btf::parse(&v618).expect("parses");
     let lb61 = LibbpfBtf::parse_raw(&v61).expect("libbpf parses");
     let lb618 = LibbpfBtf::parse_raw(&v618).expect("libbpf parses");
 
     let (mut back_ok, mut onto_618_failed, mut unmapped, mut ambiguous) = (0, 0, 0, 0);
-    for path in corpus::modules61(&dir) {
+    for path in data.modules61() {
         let name = path
             .file_name()
             .expect("name")
             .to_string_lossy()
             .into_owned();
-        let module = std::fs::read(&path).expect("module");
+        let module = std::fs::read(path).expect("module");
         let split = Btf::parse_split(&module, &base61).expect("parses");
         let d = btfkit::distill::distill(&split).expect("distills");
 
@@ -63,9 +64,10 @@ fn distilled_modules_relocate_like_libbpf() {
         assert_eq!(back.len(), d.split.len(), "{name}");
         back_ok += 1;
 
-        // Onto 6.18: libbpf fails on every module; so must we, with every reason listed.
+        // Onto the other kernel: libbpf fails on every module; so must we, with every
+        // reason listed.
         match both(&name, &d.base, &d.split, &base618, &lb618) {
-            Ok(_) => {}
+            Ok(_) => panic!("{name}: relocates onto the other kernel"),
             Err(e) => {
                 onto_618_failed += 1;
                 assert!(!e.failures().is_empty(), "{name}");
@@ -80,20 +82,26 @@ fn distilled_modules_relocate_like_libbpf() {
         }
     }
     eprintln!(
-        "{back_ok} modules relocate back onto 6.1 byte-identically; onto 6.18 {onto_618_failed} fail \
-         ({unmapped} unmapped and {ambiguous} ambiguous distilled types reported)"
+        "{back_ok} modules relocate back onto 6.1 byte-identically; onto the other kernel \
+         {onto_618_failed} fail ({unmapped} unmapped and {ambiguous} ambiguous distilled types \
+         reported)"
     );
+    test_support::assert_checked("modules", back_ok, data.min_modules());
+    test_support::assert_checked("failed relocations", onto_618_failed, data.min_modules());
 }
 
 #[test]
 fn char_signedness_is_reported_with_its_candidate() {
-    let Some(dir) = corpus::dir() else { return };
-    let v61 = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux 6.1");
-    let v618 = std::fs::read(corpus::vmlinux618(&dir)).expect("vmlinux 6.18");
+    let data = test_support::data();
+    let v61 = std::fs::read(data.vmlinux61()).expect("vmlinux 6.1");
+    let v618 = data.other_vmlinux();
     let base61 = Btf::parse(&v61).expect("parses");
     let base618 = Btf::parse(&v618).expect("parses");
-    let module =
-        std::fs::read(corpus::linux61(&dir).join("modules/nf_tables.btf")).expect("module");
+    let name = match data.source {
+        test_support::Source::Corpus => "nf_tables",
+        test_support::Source::Testdata => "veth",
+    };
+    let module = test_support::read(data.module61(name).expect("the module"));
     let split = Btf::parse_split(&module, &base61).expect("parses");
     let d = btfkit::distill::distill(&split).expect("distills");
     let db = Btf::parse(&d.base).expect("parses");
@@ -121,15 +129,17 @@ fn char_signedness_is_reported_with_its_candidate() {
 
 #[test]
 fn big_endian_relocation_matches_libbpf() {
-    let Some(dir) = corpus::dir() else { return };
-    let v61 = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux 6.1");
+    let data = test_support::data();
+    let v61 = std::fs::read(data.vmlinux61()).expect("vmlinux 6.1");
     let mut lb = LibbpfBtf::parse_raw(&v61).expect("libbpf parses");
     lb.set_endianness(Endian::Big).expect("set endianness");
     let be61 = lb.raw_data().expect("raw");
     let base_be = Btf::parse(&be61).expect("parses");
     let lb_be = LibbpfBtf::parse_raw(&be61).expect("libbpf parses BE");
     let base_le = Btf::parse(&v61).expect("parses");
-    for path in corpus::modules61(&dir).iter().step_by(25) {
+    let mut n = 0;
+    for path in data.modules61().iter().step_by(25) {
+        n += 1;
         let name = path
             .file_name()
             .expect("name")
@@ -149,15 +159,32 @@ fn big_endian_relocation_matches_libbpf() {
         );
         let _ = &base_le;
     }
+    test_support::assert_checked("modules", n, data.min_modules().div_ceil(25));
 }
 
 /// The 6.18 vmlinux has both `enum format_state` and `struct format_state`, both 4 bytes:
 /// a module pointing to the struct, distilled over that very vmlinux, does not relocate
 /// back onto it with libbpf's rules (the enum matches too); `--strict-kinds` does.
+/// Without the corpus, the 6.1 vmlinux with such a pair added stands for it.
 #[test]
 fn format_state_cross_kind_flaw() {
-    let Some(dir) = corpus::dir() else { return };
-    let v618 = std::fs::read(corpus::vmlinux618(&dir)).expect("vmlinux 6.18");
+    let data = test_support::data();
+    let v618 = match data.vmlinux618() {
+        Some(p) => test_support::read(p),
+        None => {
+            let v61 = test_support::read(data.vmlinux61());
+            let base = Btf::parse(&v61).expect("parses");
+            let int = base
+                .find_by_name_kind(b"int", btfkit::Kind::INT)
+                .expect("int");
+            let mut b = btfkit::write::Builder::from_btf(&base).expect("copies");
+            b.add_struct("format_state", 4);
+            b.add_member("state", int, 0, 0).unwrap();
+            b.add_enum("format_state", 4, false);
+            b.add_enum_value("FORMAT_STATE_NONE", 0).unwrap();
+            b.to_bytes(base.endian())
+        }
+    };
     let base = Btf::parse(&v618).expect("parses");
     let lb = LibbpfBtf::parse_raw(&v618).expect("libbpf parses");
     let st = base

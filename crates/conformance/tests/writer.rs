@@ -2,19 +2,19 @@
 //! `btfkit::write::Builder` and by libbpf must serialize to the same bytes, in both byte
 //! orders (ours: `to_bytes(endian)`; libbpf: `btf__set_endianness` + `btf__raw_data`).
 //!
-//! - Corpus: every type of both vmlinux blobs and of every 6.1 module (split over the 6.1
-//!   vmlinux) copied one by one (`btf__add_type` vs `Builder::add_type_copy`, through
+//! - Real data (the corpus, or the committed testdata): every type of every vmlinux blob
+//!   and of every 6.1 module (split over the 6.1 vmlinux) copied one by one (`btf__add_type` vs `Builder::add_type_copy`, through
 //!   `Builder::from_btf`), and whole blobs appended (`btf__add_btf` vs
 //!   `Builder::add_btf`).
 //! - Builder API: a fixed BTF using every `add_*` (every kind, bitfields, negative enum
 //!   values, signed ENUM64, varargs, DATASEC, decl tags with a component index, type
 //!   tags, attributes), base and split over a parsed or a built base with strings shared
 //!   with the base; and random call sequences (a fixed-seed generator), where a call
-//!   libbpf rejects is left out of both.
+//!   libbpf rejects is left out of both, except misplaced element calls, which both must
+//!   refuse.
 
 use btfkit::write::Builder;
 use btfkit::{Btf, Endian, TypeId};
-use conformance::corpus;
 use conformance::libbpf::LibbpfBtf;
 use conformance::libbpf_build::{self, Op};
 use std::time::Instant;
@@ -66,16 +66,18 @@ fn copy_base_blob(data: &[u8], what: &str) -> u32 {
 }
 
 #[test]
-fn corpus_vmlinux_copies_like_libbpf() {
-    let Some(dir) = corpus::dir() else { return };
+fn vmlinux_copies_like_libbpf() {
+    let data = test_support::data();
     let start = Instant::now();
     let mut n = 0;
-    for path in [corpus::vmlinux61(&dir), corpus::vmlinux618(&dir)] {
-        let data = std::fs::read(&path).expect("vmlinux");
+    let vmlinuxes = data.vmlinuxes();
+    test_support::assert_checked("vmlinux blobs", vmlinuxes.len(), data.min_vmlinuxes());
+    for path in vmlinuxes {
+        let data = std::fs::read(path).expect("vmlinux");
         n += copy_base_blob(&data, &path.display().to_string());
     }
     // A big-endian source: both read it in its order and copy the same types.
-    let vmlinux = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
+    let vmlinux = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let mut lb = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf parses vmlinux");
     lb.set_endianness(Endian::Big).expect("set endianness");
     let be = lb.raw_data().expect("raw");
@@ -87,19 +89,19 @@ fn corpus_vmlinux_copies_like_libbpf() {
 }
 
 #[test]
-fn corpus_modules_copy_like_libbpf() {
-    let Some(dir) = corpus::dir() else { return };
+fn modules_copy_like_libbpf() {
+    let data = test_support::data();
     let start = Instant::now();
-    let vmlinux = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
+    let vmlinux = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let base = Btf::parse(&vmlinux).expect("vmlinux parses");
     let lb_base = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf parses vmlinux");
     // The pitfall of LIBBPF-NOTES.md: copying into a split over `lb_base` looks strings up
     // in it; it must be modifiable before any source string pointer is taken.
     lb_base.make_modifiable().expect("modifiable base");
     let (mut modules, mut types) = (0, 0u64);
-    for path in corpus::modules61(&dir) {
-        let data = std::fs::read(&path).expect("module");
-        let what = file_name(&path);
+    for path in data.modules61() {
+        let data = std::fs::read(path).expect("module");
+        let what = file_name(path);
         let split = Btf::parse_split(&data, &base).unwrap_or_else(|e| panic!("{what}: {e}"));
         let ours = Builder::from_btf(&split).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(ours.next_id(), split.next_id(), "{what}");
@@ -117,13 +119,14 @@ fn corpus_modules_copy_like_libbpf() {
         "{modules} modules ({types} types) copied byte-identically to libbpf, both byte orders, in {:.1?}",
         start.elapsed()
     );
+    test_support::assert_checked("modules", modules, data.min_modules());
 }
 
 #[test]
-fn corpus_add_btf_like_libbpf() {
-    let Some(dir) = corpus::dir() else { return };
+fn add_btf_like_libbpf() {
+    let data = test_support::data();
     let start = Instant::now();
-    let vmlinux = std::fs::read(corpus::vmlinux61(&dir)).expect("vmlinux");
+    let vmlinux = std::fs::read(data.vmlinux61()).expect("vmlinux");
     let base = Btf::parse(&vmlinux).expect("vmlinux parses");
     let lb_base = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf parses vmlinux");
     lb_base.make_modifiable().expect("modifiable base");
@@ -142,7 +145,7 @@ fn corpus_add_btf_like_libbpf() {
     // Every 10th module appended to a split (over the same base) that already has types;
     // then the same module again (its strings are all there by then).
     let mut n = 0;
-    for path in corpus::modules61(&dir).iter().step_by(10) {
+    for path in data.modules61().iter().step_by(10) {
         let data = std::fs::read(path).expect("module");
         let what = file_name(path);
         let split = Btf::parse_split(&data, &base).expect("parses");
@@ -167,6 +170,7 @@ fn corpus_add_btf_like_libbpf() {
         "add_btf: vmlinux and {n} modules byte-identical to libbpf in {:.1?}",
         start.elapsed()
     );
+    test_support::assert_checked("modules", n, data.min_modules().div_ceil(10));
 }
 
 #[test]

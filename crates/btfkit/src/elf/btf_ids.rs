@@ -64,6 +64,9 @@ pub enum BtfIdsError {
     /// `.BTF_ids` is `SHT_NOBITS`.
     #[error(".BTF_ids has no contents (SHT_NOBITS)")]
     NoBits,
+    /// The object has more than one `.BTF_ids` section.
+    #[error("the ELF file has more than one .BTF_ids section")]
+    Duplicate,
     /// `.BTF_ids` is stored compressed (`SHF_COMPRESSED`): the kernel and
     /// `resolve_btfids` use the section's bytes as they are, and decompressing would
     /// let a small file claim an arbitrarily large section.
@@ -340,9 +343,17 @@ impl BtfIds {
     /// defined in it. `None` when the file has no `.BTF_ids`.
     pub fn parse(elf: &[u8]) -> Result<Option<BtfIds>, BtfIdsError> {
         let file = object::File::parse(elf)?;
-        let Some(sec) = file.section_by_name(SECTION) else {
+        // Section 0 is never a section (the patcher and the kernel skip it); a second
+        // `.BTF_ids` is refused like a second `.BTF`, rather than one picked silently.
+        let mut found = file
+            .sections()
+            .filter(|s| s.index().0 != 0 && s.name_bytes().ok() == Some(SECTION.as_bytes()));
+        let Some(sec) = found.next() else {
             return Ok(None);
         };
+        if found.next().is_some() {
+            return Err(BtfIdsError::Duplicate);
+        }
         if sec.kind() == object::SectionKind::UninitializedData {
             return Err(BtfIdsError::NoBits);
         }
@@ -385,7 +396,11 @@ impl BtfIds {
         syms: Vec<Sym>,
     ) -> Result<BtfIds, BtfIdsError> {
         let word_at = |symbol: &str, offset: u64, what: &str| -> Result<u32, BtfIdsError> {
-            if offset % 4 != 0 || offset + 4 > data.len() as u64 {
+            if offset % 4 != 0
+                || offset
+                    .checked_add(4)
+                    .is_none_or(|end| end > data.len() as u64)
+            {
                 return Err(BtfIdsError::BadSymbol {
                     symbol: symbol.to_string(),
                     reason: format!(

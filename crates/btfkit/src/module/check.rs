@@ -144,10 +144,10 @@ pub fn check(
             let dt = dist_btf.type_by_id(d);
             CrossKind {
                 dist_id: d,
-                dist_kind: dt.as_ref().map_or(Kind(0), |t| t.kind()),
+                dist_kind: dt.as_ref().map_or(Kind::UNKN, |t| t.kind()),
                 name: dt.map(|t| dist_btf.name_lossy(&t)).unwrap_or_default(),
                 target_id: b,
-                target_kind: target.type_by_id(b).map_or(Kind(0), |t| t.kind()),
+                target_kind: target.type_by_id(b).map_or(Kind::UNKN, |t| t.kind()),
             }
         })
         .collect();

@@ -116,20 +116,25 @@ impl<'a, 'd, O: ByteOrder + Default> Validator<'a, 'd, O> {
         }
     }
 
-    /// The `size` word of any type.
+    /// The `size` word of any type (0 for an id past the last type).
     #[inline(always)]
     fn size_of(&self, id: u32) -> u32 {
-        if id >= self.start_id {
+        if id >= self.next_id {
+            0
+        } else if id >= self.start_id {
             self.st_at(self.idx(id))
         } else {
             self.btf.type_by_id(TypeId(id)).map_or(0, |t| t.size())
         }
     }
 
-    /// The `u32` `at` bytes into the record of any type.
+    /// The `u32` `at` bytes into the record of any type (0 for an id past the last
+    /// type).
     #[inline]
     fn any_field(&self, id: u32, at: usize) -> u32 {
-        if id >= self.start_id {
+        if id >= self.next_id {
+            0
+        } else if id >= self.start_id {
             self.field(id, at)
         } else {
             self.btf

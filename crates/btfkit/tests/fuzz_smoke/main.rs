@@ -6,8 +6,7 @@
 
 #[path = "../../../../fuzz/bodies/common.rs"]
 mod common;
-#[path = "../support/btf_ids_fixture.rs"]
-mod fixture;
+use test_support::btf_ids as fixture;
 mod harness;
 mod seeds;
 

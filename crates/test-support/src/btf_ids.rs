@@ -1,10 +1,11 @@
-//! Test support shared by crates/btfkit/tests/btf_ids.rs and
-//! crates/btfkit-cli/tests/btf_ids.rs: a tiny ELF writer (ET_REL with .text, .BTF_ids,
-//! .symtab, .strtab, .shstrtab; ELF32/ELF64, both byte orders), a small vmlinux + module
-//! BTF, and a `.BTF_ids` section assembled as the kernel's macros emit it and resolved as
-//! resolve_btfids leaves it. Included with `#[path]`, so not every item is used by both.
+//! A module with `.BTF_ids`, for the library, CLI and conformance tests: a tiny ELF
+//! writer (ET_REL with .text, .BTF_ids, optional other sections such as .BTF, .symtab,
+//! .strtab, .shstrtab; ELF32/ELF64, both byte orders), a small vmlinux + module BTF, and a
+//! `.BTF_ids` section assembled as the kernel's macros emit it and resolved as
+//! resolve_btfids leaves it.
 
-#![allow(dead_code)]
+// A fixture: the names of its fields and constants say what they are.
+#![allow(missing_docs)]
 
 use btfkit::elf::btf_ids::SetKind;
 use btfkit::write::Builder;
@@ -103,7 +104,14 @@ pub fn strtab(names: &[&str]) -> (Vec<u8>, Vec<u32>) {
 }
 
 impl Elf {
+    /// The ELF file.
     pub fn bytes(&self) -> Vec<u8> {
+        self.bytes_with(&[])
+    }
+
+    /// The ELF file with more PROGBITS sections (`.BTF`, `.BTF.base`, ...) after
+    /// `.BTF_ids`.
+    pub fn bytes_with(&self, extra: &[(&str, &[u8])]) -> Vec<u8> {
         let Class { is_64, endian } = self.class;
         let mut w = W {
             out: Vec::new(),
@@ -111,7 +119,9 @@ impl Elf {
             is_64,
         };
         // Section names.
-        let (shstr, sh_off) = strtab(&[".text", ".BTF_ids", ".symtab", ".strtab", ".shstrtab"]);
+        let mut sec_names = vec![".text", ".BTF_ids", ".symtab", ".strtab", ".shstrtab"];
+        sec_names.extend(extra.iter().map(|x| x.0));
+        let (shstr, sh_off) = strtab(&sec_names);
         // Symbols: null, section symbol, then ours (all local).
         let names: Vec<&str> = self.syms.iter().map(|s| s.name.as_str()).collect();
         let (str_bytes, str_off) = strtab(&names);
@@ -161,6 +171,12 @@ impl Elf {
         let ids = self.btf_ids.clone().unwrap_or_default();
         w.out.extend_from_slice(&ids);
         w.align(8);
+        let mut extra_off = Vec::new();
+        for (_, bytes) in extra {
+            extra_off.push(w.out.len());
+            w.out.extend_from_slice(bytes);
+            w.align(8);
+        }
         let symtab_off = w.out.len();
         w.out.extend_from_slice(&symtab.out);
         let strtab_off = w.out.len();
@@ -176,6 +192,20 @@ impl Elf {
         shdrs.push((sh_off[0], 1, 0x6, 0, text_off, 4, 0, 0, 16, 0));
         if self.btf_ids.is_some() {
             shdrs.push((sh_off[1], 1, 0x2, self.addr, ids_off, ids.len(), 0, 0, 1, 0));
+        }
+        for (i, (_, bytes)) in extra.iter().enumerate() {
+            shdrs.push((
+                sh_off[5 + i],
+                1,
+                0,
+                0,
+                extra_off[i],
+                bytes.len(),
+                0,
+                0,
+                4,
+                0,
+            ));
         }
         let first_sym_sec = shdrs.len() as u32;
         if self.symtab {

@@ -4,50 +4,77 @@
 //! encoding helpers are `test_btf.h`'s macros; [`raw_btf`] is the selftest's
 //! `btf_raw_create` (NAME_TBD takes the next string, NAME_NTH(n) the n-th).
 //!
-//! Shared by `crates/btfkit/tests/dedup_selftest.rs` (btfkit against the expected
-//! results) and `crates/conformance/tests/dedup_selftest.rs` (libbpf too).
+//! Used by `crates/btfkit/tests/dedup_selftest.rs` (btfkit against the expected
+//! results) and `crates/conformance/tests/dedup_selftest.rs` (libbpf too). The encoders
+//! keep the C names (`BTF_TYPE_INT_ENC` is [`int_enc`]) so that the table reads like the
+//! original.
 
-#![allow(dead_code)]
-
+/// `NAME_TBD`: the next string of the section.
 pub const NAME_TBD: u32 = 0xdeadb33f;
 
+/// `NAME_NTH(n)`: the n-th string of the section (from 1).
 #[allow(non_snake_case)]
 pub const fn NAME_NTH(n: u32) -> u32 {
     0xfffe_0000 | n
 }
 
+/// `BTF_INT_SIGNED`.
 pub const INT_SIGNED: u32 = 1;
+/// `BTF_INT_CHAR`.
 pub const INT_CHAR: u32 = 2;
+/// `BTF_INT_BOOL`.
 pub const INT_BOOL: u32 = 4;
 
+/// `BTF_KIND_INT`.
 pub const KIND_INT: u32 = 1;
+/// `BTF_KIND_PTR`.
 pub const KIND_PTR: u32 = 2;
+/// `BTF_KIND_ARRAY`.
 pub const KIND_ARRAY: u32 = 3;
+/// `BTF_KIND_STRUCT`.
 pub const KIND_STRUCT: u32 = 4;
+/// `BTF_KIND_UNION`.
 pub const KIND_UNION: u32 = 5;
+/// `BTF_KIND_ENUM`.
 pub const KIND_ENUM: u32 = 6;
+/// `BTF_KIND_FWD`.
 pub const KIND_FWD: u32 = 7;
+/// `BTF_KIND_TYPEDEF`.
 pub const KIND_TYPEDEF: u32 = 8;
+/// `BTF_KIND_VOLATILE`.
 pub const KIND_VOLATILE: u32 = 9;
+/// `BTF_KIND_CONST`.
 pub const KIND_CONST: u32 = 10;
+/// `BTF_KIND_RESTRICT`.
 pub const KIND_RESTRICT: u32 = 11;
+/// `BTF_KIND_FUNC`.
 pub const KIND_FUNC: u32 = 12;
+/// `BTF_KIND_FUNC_PROTO`.
 pub const KIND_FUNC_PROTO: u32 = 13;
+/// `BTF_KIND_VAR`.
 pub const KIND_VAR: u32 = 14;
+/// `BTF_KIND_DATASEC`.
 pub const KIND_DATASEC: u32 = 15;
+/// `BTF_KIND_FLOAT`.
 pub const KIND_FLOAT: u32 = 16;
+/// `BTF_KIND_DECL_TAG`.
 pub const KIND_DECL_TAG: u32 = 17;
+/// `BTF_KIND_TYPE_TAG`.
 pub const KIND_TYPE_TAG: u32 = 18;
+/// `BTF_KIND_ENUM64`.
 pub const KIND_ENUM64: u32 = 19;
 
+/// `BTF_INFO_ENC(kind, kind_flag, vlen)`.
 pub const fn info_enc(kind: u32, kflag: u32, vlen: u32) -> u32 {
     ((kflag != 0) as u32) << 31 | kind << 24 | (vlen & 0xffff)
 }
 
+/// `BTF_TYPE_ENC(name, info, size_or_type)`.
 pub fn type_enc(name: u32, info: u32, size_or_type: u32) -> Vec<u32> {
     vec![name, info, size_or_type]
 }
 
+/// `BTF_TYPE_INT_ENC(name, encoding, bits_offset, bits, size)`.
 pub fn int_enc(name: u32, encoding: u32, bits_offset: u32, bits: u32, size: u32) -> Vec<u32> {
     vec![
         name,
@@ -57,82 +84,102 @@ pub fn int_enc(name: u32, encoding: u32, bits_offset: u32, bits: u32, size: u32)
     ]
 }
 
+/// `BTF_FWD_ENC(name, kind_flag)`.
 pub fn fwd_enc(name: u32, kflag: u32) -> Vec<u32> {
     type_enc(name, info_enc(KIND_FWD, kflag, 0), 0)
 }
 
+/// `BTF_TYPE_ARRAY_ENC(type, index_type, nr_elems)`.
 pub fn array_enc(ty: u32, index: u32, nelems: u32) -> Vec<u32> {
     vec![0, info_enc(KIND_ARRAY, 0, 0), 0, ty, index, nelems]
 }
 
+/// `BTF_STRUCT_ENC(name, vlen, size)`.
 pub fn struct_enc(name: u32, vlen: u32, size: u32) -> Vec<u32> {
     type_enc(name, info_enc(KIND_STRUCT, 0, vlen), size)
 }
 
+/// `BTF_UNION_ENC(name, vlen, size)`.
 pub fn union_enc(name: u32, vlen: u32, size: u32) -> Vec<u32> {
     type_enc(name, info_enc(KIND_UNION, 0, vlen), size)
 }
 
+/// `BTF_MEMBER_ENC(name, type, bits_offset)`.
 pub fn member_enc(name: u32, ty: u32, bit_offset: u32) -> Vec<u32> {
     vec![name, ty, bit_offset]
 }
 
+/// `BTF_MEMBER_OFFSET(bitfield_size, bits_offset)`.
 pub const fn member_offset(bitfield_size: u32, bit_offset: u32) -> u32 {
     bitfield_size << 24 | bit_offset
 }
 
+/// `BTF_ENUM_ENC(name, val)`.
 pub fn enum_enc(name: u32, val: u32) -> Vec<u32> {
     vec![name, val]
 }
 
+/// `BTF_ENUM64_ENC(name, lo32, hi32)`.
 pub fn enum64_enc(name: u32, lo: u32, hi: u32) -> Vec<u32> {
     vec![name, lo, hi]
 }
 
+/// `BTF_VAR_ENC(name, type, linkage)`.
 pub fn var_enc(name: u32, ty: u32, linkage: u32) -> Vec<u32> {
     vec![name, info_enc(KIND_VAR, 0, 0), ty, linkage]
 }
 
+/// `BTF_VAR_SECINFO_ENC(type, offset, size)`.
 pub fn var_secinfo_enc(ty: u32, offset: u32, size: u32) -> Vec<u32> {
     vec![ty, offset, size]
 }
 
+/// `BTF_TYPEDEF_ENC(name, type)`.
 pub fn typedef_enc(name: u32, ty: u32) -> Vec<u32> {
     type_enc(name, info_enc(KIND_TYPEDEF, 0, 0), ty)
 }
 
+/// `BTF_PTR_ENC(type)`.
 pub fn ptr_enc(ty: u32) -> Vec<u32> {
     type_enc(0, info_enc(KIND_PTR, 0, 0), ty)
 }
 
+/// `BTF_CONST_ENC(type)`.
 pub fn const_enc(ty: u32) -> Vec<u32> {
     type_enc(0, info_enc(KIND_CONST, 0, 0), ty)
 }
 
+/// `BTF_VOLATILE_ENC(type)`.
 pub fn volatile_enc(ty: u32) -> Vec<u32> {
     type_enc(0, info_enc(KIND_VOLATILE, 0, 0), ty)
 }
 
+/// `BTF_RESTRICT_ENC(type)`.
 pub fn restrict_enc(ty: u32) -> Vec<u32> {
     type_enc(0, info_enc(KIND_RESTRICT, 0, 0), ty)
 }
 
+/// `BTF_FUNC_PROTO_ENC(ret_type, nargs)`.
 pub fn func_proto_enc(ret: u32, nargs: u32) -> Vec<u32> {
     type_enc(0, info_enc(KIND_FUNC_PROTO, 0, nargs), ret)
 }
 
+/// `BTF_FUNC_PROTO_ARG_ENC(name, type)`.
 pub fn func_proto_arg_enc(name: u32, ty: u32) -> Vec<u32> {
     vec![name, ty]
 }
 
+/// `BTF_FUNC_ENC(name, func_proto)`.
 pub fn func_enc(name: u32, proto: u32) -> Vec<u32> {
     type_enc(name, info_enc(KIND_FUNC, 0, 0), proto)
 }
 
+/// `BTF_TYPE_FLOAT_ENC(name, size)`.
 pub fn float_enc(name: u32, size: u32) -> Vec<u32> {
     type_enc(name, info_enc(KIND_FLOAT, 0, 0), size)
 }
 
+/// `BTF_DECL_TAG_ENC(value, type, component_idx)`.
 pub fn decl_tag_enc(value: u32, ty: u32, component_idx: i32) -> Vec<u32> {
     vec![
         value,
@@ -142,6 +189,7 @@ pub fn decl_tag_enc(value: u32, ty: u32, component_idx: i32) -> Vec<u32> {
     ]
 }
 
+/// `BTF_TYPE_TAG_ENC(value, type)`.
 pub fn type_tag_enc(value: u32, ty: u32) -> Vec<u32> {
     type_enc(value, info_enc(KIND_TYPE_TAG, 0, 0), ty)
 }
@@ -155,14 +203,19 @@ pub fn str_sec(s: &str) -> Vec<u8> {
 
 /// Raw types and string section of one side of a test.
 pub struct RawData {
+    /// The type section's words, names still `NAME_TBD` / `NAME_NTH`.
     pub types: Vec<u32>,
+    /// The string section.
     pub strs: Vec<u8>,
 }
 
 /// One `struct btf_dedup_test`.
 pub struct DedupTest {
+    /// `.descr`.
     pub descr: &'static str,
+    /// `.input`.
     pub input: RawData,
+    /// `.expect`.
     pub expect: RawData,
     /// `.opts.force_collisions`.
     pub force_collisions: bool,
