@@ -248,8 +248,8 @@ fn dedup_parsed(prepared: &core::Prepared, btf: &Btf<'_>) -> Result<Deduped, Ded
         offs: Vec::with_capacity(btf.type_count() as usize),
     };
     own_records(&mut own, btf)?;
-    let strings = dedup_strings(btf, &mut own.w, &own.offs);
     let sound = core::check_own(prepared, &own.w, &own.offs)?;
+    let strings = dedup_strings(btf, &mut own.w, &own.offs);
     let c = core::Core::new(prepared, own.w, &own.offs, sound).run()?;
     let id_map = DedupMap {
         start: prepared.start(),
