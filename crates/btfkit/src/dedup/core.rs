@@ -284,16 +284,23 @@ fn check_edges(w: &[u32], offs: &[u32], first: u32, kinds: &[u8]) -> Result<bool
     Ok(sound)
 }
 
-/// Checks own records over `base` as a run needs them (see [`Core::new`]); returns
-/// whether signatures are sound for the run.
-pub(super) fn check_own(base: &Prepared, w: &[u32], starts: &[u32]) -> Result<bool, DedupError> {
+/// What [`check_own`] found: every type's kind (base and own, one byte each, which the
+/// passes read instead of the records), and whether signatures are sound for the run.
+pub(super) struct Checked {
+    kinds: Vec<u8>,
+    sound: bool,
+}
+
+/// Checks own records over `base` as a run needs them (see [`Core::new`]).
+pub(super) fn check_own(base: &Prepared, w: &[u32], starts: &[u32]) -> Result<Checked, DedupError> {
     let mut offs = Vec::with_capacity(starts.len() + 1);
     offs.extend_from_slice(starts);
     offs.push(w.len() as u32);
     let mut kinds = Vec::with_capacity(base.kinds.len() + starts.len());
     kinds.extend_from_slice(&base.kinds);
     check_records(w, &offs, base.start(), &mut kinds)?;
-    Ok(base.sound && check_edges(w, &offs, base.start(), &kinds)?)
+    let sound = base.sound && check_edges(w, &offs, base.start(), &kinds)?;
+    Ok(Checked { kinds, sound })
 }
 
 /// The signature behind `Core::sig`, of record `r`; `name(t)` is type `t`'s name offset.
@@ -429,13 +436,20 @@ pub(super) struct Core<'p> {
     /// Whether candidates may be told apart by [`Core::sig`]: no type the equivalence
     /// walk can reach is one it cannot compare (VAR, DATASEC, DECL_TAG).
     sig_sound: bool,
+    /// Every type's kind.
+    kinds: Vec<u8>,
 }
 
 impl<'p> Core<'p> {
     /// A run over `base` for the own records `w` (each starting at the word in
-    /// `starts`), which [`check_own`] accepted with result `sound`: known kinds, record
-    /// lengths that match kind and vlen, type ids in range.
-    pub(super) fn new(base: &'p Prepared, w: Vec<u32>, starts: &[u32], sound: bool) -> Core<'p> {
+    /// `starts`), which [`check_own`] accepted: known kinds, record lengths that match
+    /// kind and vlen, type ids in range.
+    pub(super) fn new(
+        base: &'p Prepared,
+        w: Vec<u32>,
+        starts: &[u32],
+        checked: Checked,
+    ) -> Core<'p> {
         let start = base.start();
         let mut offs = Vec::with_capacity(starts.len() + 1);
         offs.extend_from_slice(starts);
@@ -454,7 +468,8 @@ impl<'p> Core<'p> {
             table: CandTable::new(Some(&base.table), starts.len() / 2),
             equiv_stack: Vec::new(),
             map_cycle: Cell::new(None),
-            sig_sound: sound,
+            sig_sound: checked.sound,
+            kinds: checked.kinds,
         }
     }
 
@@ -503,7 +518,7 @@ impl<'p> Core<'p> {
 
     #[inline(always)]
     fn kind(&self, id: u32) -> u8 {
-        kind_of(self.info(id))
+        self.kinds[id as usize]
     }
 
     #[inline(always)]
@@ -1058,28 +1073,26 @@ impl<'p> Core<'p> {
         // name is not unique.
         let mut names: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
         for id in self.start..self.n {
-            let r = self.rec(id);
-            if kind_of(r[1]) == FWD && self.map[id as usize] == id {
-                names.insert(r[0], u32::MAX);
+            if self.kind(id) == FWD && self.map[id as usize] == id {
+                names.insert(self.rec(id)[0], u32::MAX);
             }
         }
         if names.is_empty() {
             return;
         }
         for id in 1..self.n {
-            let r = self.rec(id);
-            if !matches!(kind_of(r[1]), STRUCT | UNION) || self.map[id as usize] != id {
+            if !matches!(self.kind(id), STRUCT | UNION) || self.map[id as usize] != id {
                 continue;
             }
-            if let Some(v) = names.get_mut(&r[0]) {
+            if let Some(v) = names.get_mut(&self.rec(id)[0]) {
                 *v = if *v == u32::MAX { id } else { 0 };
             }
         }
         for id in self.start..self.n {
-            let r = self.rec(id);
-            if kind_of(r[1]) != FWD || self.map[id as usize] != id {
+            if self.kind(id) != FWD || self.map[id as usize] != id {
                 continue;
             }
+            let r = self.rec(id);
             let cand = names.get(&r[0]).copied().unwrap_or(0);
             if cand == u32::MAX || cand == 0 {
                 continue;

@@ -248,9 +248,9 @@ fn dedup_parsed(prepared: &core::Prepared, btf: &Btf<'_>) -> Result<Deduped, Ded
         offs: Vec::with_capacity(btf.type_count() as usize),
     };
     own_records(&mut own, btf)?;
-    let sound = core::check_own(prepared, &own.w, &own.offs)?;
+    let checked = core::check_own(prepared, &own.w, &own.offs)?;
     let strings = dedup_strings(btf, &mut own.w, &own.offs);
-    let c = core::Core::new(prepared, own.w, &own.offs, sound).run()?;
+    let c = core::Core::new(prepared, own.w, &own.offs, checked).run()?;
     let id_map = DedupMap {
         start: prepared.start(),
         new: c.own_map,
@@ -392,11 +392,11 @@ fn dedup_builder_with(
     b: &mut Builder<'_>,
 ) -> Result<DedupMap, DedupError> {
     let (words, starts) = b.type_words();
-    let sound = core::check_own(prepared, words, starts)?;
+    let checked = core::check_own(prepared, words, starts)?;
     // Checked: the builder's records move into the run (no copy); it gets the
     // deduplicated ones back, or none on an error from here on.
     let (words, starts) = b.take_type_words();
-    let c = core::Core::new(prepared, words, &starts, sound).run()?;
+    let c = core::Core::new(prepared, words, &starts, checked).run()?;
     b.set_type_words(c.words, c.starts);
     Ok(DedupMap {
         start: prepared.start(),
