@@ -7,7 +7,7 @@
 //! - `dedup_only`: the deduplication step of the same merge alone (the appended BTF is
 //!   prepared outside the timing).
 //! - `module`: one large module (amdgpu) parsed and deduplicated against vmlinux, as a
-//!   producer deduplicates one module's BTF.
+//!   producer deduplicates one module's BTF (and against a base prepared once).
 //!
 //! Run by hand: `cargo bench -p conformance --bench dedup`. Ratio: median of a `libbpf`
 //! row over the matching `btfkit` row. Peak memory of the merge, each implementation in
@@ -118,6 +118,18 @@ mod module {
         bencher.bench_local(|| {
             let split = Btf::parse_split(black_box(&AMDGPU), &base).expect("module");
             btfkit::dedup::dedup(&split).expect("dedup").bytes.len()
+        });
+    }
+
+    /// With the base prepared once (`DedupBase`), as a tool deduplicating many modules
+    /// against one vmlinux does; libbpf has no such thing and repeats it for each.
+    #[divan::bench(sample_count = 20)]
+    fn btfkit_prepared_base(bencher: Bencher) {
+        let base = Btf::parse(&V61).expect("vmlinux");
+        let prepared = btfkit::dedup::DedupBase::new(&base).expect("prepares");
+        bencher.bench_local(|| {
+            let split = Btf::parse_split(black_box(&AMDGPU), &base).expect("module");
+            prepared.dedup(&split).expect("dedup").bytes.len()
         });
     }
 
