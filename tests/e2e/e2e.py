@@ -2,9 +2,6 @@
 """Helpers for tests/e2e/kernel-accepts.sh (stdlib only, plus zstd/lz4/objcopy binaries).
 
 Subcommands:
-  vmlinux-btf BZIMAGE OUT_BTF [--elf OUT_ELF]
-      Find the compressed kernel ELF inside a bzImage (the setup header's payload_offset, else
-      by magic), decompress it ignoring trailing bytes, and write its .BTF section.
   resolve MODDIR OUTDIR NAME...
       Copy modules NAME and their dependencies, as packaged (.ko.xz), into OUTDIR; print them
       in load order (dependencies first) as NAME<TAB>FILE<TAB>DEPS<TAB>NOTES.
@@ -95,81 +92,6 @@ def read_module(path: str) -> bytes:
 
 def read_elf(path: str) -> Elf:
     return Elf(read_module(path), path)
-
-
-# ---------------------------------------------------------------------------------------------
-# bzImage -> vmlinux ELF -> .BTF
-
-MAGICS = [
-    ("zstd", b"\x28\xb5\x2f\xfd"),
-    ("xz", b"\xfd7zXZ\x00"),
-    ("gzip", b"\x1f\x8b\x08"),
-    ("lz4", b"\x02\x21\x4c\x18"),  # legacy lz4 frame, what the kernel's lz4 payload uses
-]
-
-
-def decompress(kind: str, blob: bytes) -> bytes:
-    """Decompress one stream; bytes after the stream are ignored."""
-    if kind == "xz":
-        return lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(blob)
-    if kind == "gzip":
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(blob)
-    tool = {"zstd": ["zstd", "-dcq"], "lz4": ["lz4", "-dcq"]}[kind]
-    # The CLI decodes the stream, then complains about the trailing bytes (the kernel appends
-    # the uncompressed size): keep what it wrote, and let the caller check it is a whole ELF.
-    p = subprocess.run(tool, input=blob, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    return p.stdout
-
-
-def whole_elf(data: bytes) -> bool:
-    if len(data) < 64 or data[:4] != b"\x7fELF":
-        return False
-    try:
-        return Elf(data).end_of_headers() <= len(data)
-    except Exception:
-        return False
-
-
-def find_vmlinux(bz: bytes) -> bytes:
-    candidates = []
-    if bz[0x202:0x206] == b"HdrS":
-        (version,) = struct.unpack_from("<H", bz, 0x206)
-        setup_sects = bz[0x1F1] or 4
-        if version >= 0x208:
-            payload_offset, payload_length = struct.unpack_from("<II", bz, 0x248)
-            start = (setup_sects + 1) * 512 + payload_offset
-            candidates.append((start, start + payload_length))
-    for _name, magic in MAGICS:
-        pos = bz.find(magic)
-        while pos >= 0:
-            candidates.append((pos, len(bz)))
-            pos = bz.find(magic, pos + 1)
-    for start, end in candidates:
-        blob = bz[start:end]
-        for kind, magic in MAGICS:
-            if blob.startswith(magic):
-                try:
-                    out = decompress(kind, blob)
-                except Exception:
-                    continue
-                if whole_elf(out):
-                    print(f"vmlinux: {kind} payload at {start:#x}, {len(out)} bytes", file=sys.stderr)
-                    return out
-    raise SystemExit("no compressed kernel ELF found in the bzImage (tried zstd, xz, gzip, lz4)")
-
-
-def cmd_vmlinux_btf(argv):
-    bzimage, out_btf = argv[0], argv[1]
-    out_elf = argv[argv.index("--elf") + 1] if "--elf" in argv else None
-    with open(bzimage, "rb") as f:
-        elf = find_vmlinux(f.read())
-    with tempfile.TemporaryDirectory() as tmp:
-        path = out_elf or os.path.join(tmp, "vmlinux")
-        with open(path, "wb") as f:
-            f.write(elf)
-        # objcopy, as the kernel's own build does to get .BTF out of vmlinux
-        subprocess.run(["objcopy", f"--dump-section=.BTF={out_btf}.tmp", path, "/dev/null"], check=True)
-    os.replace(out_btf + ".tmp", out_btf)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -624,7 +546,7 @@ def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
     cmd, argv = sys.argv[1], sys.argv[2:]
-    {"vmlinux-btf": cmd_vmlinux_btf, "modinfo": cmd_modinfo, "has-section": cmd_has_section,
+    {"modinfo": cmd_modinfo, "has-section": cmd_has_section,
      "resolve": cmd_resolve,
      "btf-summary": cmd_btf_summary, "corrupt": cmd_corrupt, "cpio": cmd_cpio,
      "verify": cmd_verify}.get(cmd, lambda _a: sys.exit(__doc__))(argv)

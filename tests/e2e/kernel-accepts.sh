@@ -6,8 +6,8 @@
 # modules after `btfkit distill --in-place` rewrote them, and passes only if
 #   - every rewritten module loads and gets /sys/kernel/btf/NAME, with no BTF error logged,
 #   - /sys/kernel/btf/NAME is byte-identical to `btfkit relocate` of that module onto the
-#     kernel's vmlinux BTF (extracted from the package's vmlinuz, and checked to be the booted
-#     kernel's /sys/kernel/btf/vmlinux),
+#     kernel's vmlinux BTF (extracted from the package's vmlinuz by `btfkit extract`, and
+#     checked to be the booted kernel's /sys/kernel/btf/vmlinux),
 #   - every negative control (a module made wrong on purpose, see CONTROLS) comes out as it
 #     must: loaded without its BTF, not loaded at all, or with a /sys/kernel/btf/NAME that
 #     differs from the expected relocation,
@@ -145,18 +145,14 @@ if [ ! -e "$kdir/.complete" ]; then
   dpkg-deb -x "$deb" "$kdir.tmp/root"
   mv "$deb" "$kdir.tmp/package.deb"
   rmdir "$kdir.tmp/dl"
-  vmlinuz="$(ls "$kdir.tmp"/root/boot/vmlinuz-*)"
-  "${helper[@]}" vmlinux-btf "$vmlinuz" "$kdir.tmp/vmlinux.btf"
   touch "$kdir.tmp/.complete"
   mv "$kdir.tmp" "$kdir"
 fi
 flock -u 9
 vmlinuz="$(ls "$kdir"/root/boot/vmlinuz-*)"
-vmlinux_btf="$kdir/vmlinux.btf"
 kver="${vmlinuz##*/vmlinuz-}"
 moddir="$kdir/root/lib/modules/$kver/kernel"
 [ -d "$moddir" ] || die "no modules in $moddir"
-echo "kernel $kver; vmlinux BTF: $(stat -c %s "$vmlinux_btf") bytes"
 
 # ---------------------------------------------------------------------------------------------
 say "modules"
@@ -165,6 +161,13 @@ exec 8>"$work.lock"
 flock -n 8 || die "another run is using $work (set BTFKIT_E2E_WORK to run in parallel)"
 rm -rf "$work"
 mkdir -p "$work"/{orig,rewritten,unpacked,ko,expected,logs,out}
+
+# The kernel's vmlinux BTF, out of the package's vmlinuz as a user gets it (the verdict
+# checks that it is the booted kernel's /sys/kernel/btf/vmlinux).
+vmlinux_btf="$work/vmlinux.btf"
+"$BTFKIT" extract "$vmlinuz" -o "$vmlinux_btf" 2>"$work/logs/extract.log" ||
+  { cat "$work/logs/extract.log" >&2; die "btfkit extract $vmlinuz failed"; }
+echo "kernel $kver; vmlinux BTF: $(stat -c %s "$vmlinux_btf") bytes ($(cat "$work/logs/extract.log"))"
 
 # The controls: MODULE:MODE[:OTHER] -> the role the verdict checks
 declare -A role_of_mode=([resize]=refused [rename]=refused [foreign-base]=refused

@@ -63,6 +63,10 @@ pub struct Rewrite<'a> {
     pub unchanged_is_error: bool,
     /// The vmlinux modules are relocated onto, for the report of one that does not.
     pub target_label: &'a str,
+    /// The command, for the JSON report (`distill`).
+    pub command: &'static str,
+    /// `--json` / `--quiet`.
+    pub report: crate::cmd::ReportFlags,
 }
 
 /// A command's work on one module: its decompressed ELF bytes in, a rewrite or a
@@ -109,8 +113,34 @@ impl Rewrite<'_> {
         self.tree(inputs, job)
     }
 
+    /// Whether per-module notes go to standard error (not with --json or --quiet).
+    fn notes(&self) -> bool {
+        !self.report.json && !self.report.quiet
+    }
+
+    /// The JSON report of a run: one entry per module and the counts.
+    fn json(&self, modules: Vec<serde_json::Value>) -> Result<()> {
+        let mut summary = serde_json::Map::new();
+        summary.insert("modules".into(), modules.len().into());
+        for key in ["rewritten", "unchanged", "refused", "failed", "interrupted"] {
+            let n = modules.iter().filter(|m| m["result"] == key).count();
+            summary.insert(key.into(), n.into());
+        }
+        let doc = crate::cmd::json_doc(
+            self.command,
+            serde_json::json!({"modules": modules, "summary": summary}),
+        );
+        crate::out::outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+        Ok(())
+    }
+
     /// One module: errors exit 2, a refusal exits 1.
     fn one<S: Display>(&self, path: &Path, job: &Job<'_, S>) -> Result<ExitCode> {
+        if self.report.json && matches!(&self.target, Target::Out(o) if is_stdin(o)) {
+            bail!(
+                "--json prints the report on standard output; write the module to a file (-o FILE)"
+            );
+        }
         let input = Input::read(path)?;
         let label = &input.label;
         let out = match &self.target {
@@ -125,7 +155,11 @@ impl Rewrite<'_> {
             Ok(o) => o,
             Err(e) => match refusal_text(e, self.target_label, 0) {
                 Ok(why) => {
-                    diag!("{label}: {why}\n{label}: {nothing}");
+                    if self.report.json {
+                        self.json(vec![serde_json::json!({"module": label, "result": "refused", "reason": why})])?;
+                    } else {
+                        diag!("{label}: {why}\n{label}: {nothing}");
+                    }
                     return Ok(ExitCode::from(1));
                 }
                 Err(e) => bail!("{}; {nothing}", labelled(label, format!("{e:#}"))),
@@ -146,12 +180,18 @@ impl Rewrite<'_> {
                     Some(o) => {
                         let bytes = match input.compression {
                             None => input.bytes.clone(),
-                            Some(c) => compress(&input.bytes, c),
+                            Some(c) => compress(&input.bytes, c)?,
                         };
                         write_outputs(&[(o, &bytes)], &protected)?;
-                        diag!("{label}: {why}; copied unchanged to {}", show_output(o));
+                        if self.notes() {
+                            diag!("{label}: {why}; copied unchanged to {}", show_output(o));
+                        }
                     }
-                    None => diag!("{label}: {why}; left as it is"),
+                    None if self.notes() => diag!("{label}: {why}; left as it is"),
+                    None => {}
+                }
+                if self.report.json {
+                    self.json(vec![serde_json::json!({"module": label, "result": "unchanged", "reason": why.to_string()})])?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -159,10 +199,24 @@ impl Rewrite<'_> {
                 let compression = compression_for(out, input.compression);
                 let bytes = match compression {
                     None => r.patched.elf,
-                    Some(c) => compress(&r.patched.elf, c),
+                    Some(c) => compress(&r.patched.elf, c)?,
                 };
                 let dest = out.unwrap_or(path);
                 write_outputs(&[(dest, &bytes)], &protected)?;
+                if self.report.json {
+                    self.json(vec![serde_json::json!({
+                        "module": label,
+                        "result": "rewritten",
+                        "summary": r.summary.to_string(),
+                        "written_to": show_output(dest),
+                        "compression": compression.map(|c| c.name()),
+                        "signature_dropped": r.patched.trailer.signature.is_some(),
+                    })])?;
+                    return Ok(ExitCode::SUCCESS);
+                }
+                if !self.notes() {
+                    return Ok(ExitCode::SUCCESS);
+                }
                 if let Some(sig) = &r.patched.trailer.signature {
                     diag!("{label}: {}", signature_note(sig));
                 }
@@ -200,6 +254,9 @@ impl Rewrite<'_> {
             bail!("no module files (*.ko, *.ko.xz, *.ko.gz, *.ko.zst) in the inputs");
         }
         let bar = ProgressBar::new(files.len() as u64);
+        if !self.notes() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} modules {elapsed} {msg}")
                 .expect("valid template"),
@@ -248,7 +305,7 @@ impl Rewrite<'_> {
             results.extend(pending);
         }
         bar.finish_and_clear();
-        Ok(self.summary(&results))
+        self.summary(&results)
     }
 
     /// Reads, rewrites and stages one module of a tree.
@@ -261,7 +318,7 @@ impl Rewrite<'_> {
         };
         let bytes = match input.compression {
             None => r.patched.elf,
-            Some(c) => compress(&r.patched.elf, c),
+            Some(c) => compress(&r.patched.elf, c)?,
         };
         let plan = Output::plan(path)?;
         check_distinct(&self.protected, &[&plan])?;
@@ -272,7 +329,27 @@ impl Rewrite<'_> {
         })
     }
 
-    fn summary(&self, results: &[(PathBuf, Done)]) -> ExitCode {
+    fn summary(&self, results: &[(PathBuf, Done)]) -> Result<ExitCode> {
+        let code = self.summary_text(results);
+        if self.report.json {
+            let modules = results
+                .iter()
+                .map(|(p, d)| {
+                    let module = show(p);
+                    match d {
+                        Done::Rewritten((sig, _)) => serde_json::json!({"module": module, "result": "rewritten", "signature_dropped": sig.is_some()}),
+                        Done::Unchanged(why) => serde_json::json!({"module": module, "result": "unchanged", "reason": why.to_string()}),
+                        Done::Failed(msg) => serde_json::json!({"module": module, "result": "failed", "reason": msg}),
+                        Done::Interrupted => serde_json::json!({"module": module, "result": "interrupted"}),
+                    }
+                })
+                .collect();
+            self.json(modules)?;
+        }
+        Ok(code)
+    }
+
+    fn summary_text(&self, results: &[(PathBuf, Done)]) -> ExitCode {
         let (mut done, mut failed, mut interrupted) = (0usize, 0usize, 0usize);
         let mut skipped: Vec<(String, usize)> = Vec::new();
         let mut signatures = 0usize;
@@ -304,6 +381,10 @@ impl Rewrite<'_> {
                         None => skipped.push((reason, 1)),
                     }
                 }
+                Done::Failed(msg) if self.report.json => {
+                    let _ = msg;
+                    failed += 1;
+                }
                 Done::Failed(msg) => {
                     failed += 1;
                     diag!("{}", labelled(&show(path), msg));
@@ -312,6 +393,14 @@ impl Rewrite<'_> {
             }
         }
         let left: usize = skipped.iter().map(|(_, n)| n).sum();
+        let code = if failed > 0 || interrupted > 0 {
+            ExitCode::from(if interrupted > 0 { 2 } else { 1 })
+        } else {
+            ExitCode::SUCCESS
+        };
+        if !self.notes() {
+            return code;
+        }
         diag!(
             "{} {done} of {} modules in place ({failed} failed, {left} left as they were{})",
             self.verb,
@@ -339,11 +428,7 @@ impl Rewrite<'_> {
         if trailing > 0 {
             diag!("dropped unknown bytes after the ELF image of {trailing} modules");
         }
-        if failed > 0 || interrupted > 0 {
-            ExitCode::from(if interrupted > 0 { 2 } else { 1 })
-        } else {
-            ExitCode::SUCCESS
-        }
+        code
     }
 }
 

@@ -141,6 +141,11 @@ impl BaseFile {
         })
     }
 
+    /// The raw `.BTF` bytes.
+    pub fn btf_bytes(&self) -> Result<&[u8]> {
+        Ok(&self.btf)
+    }
+
     /// Parses it, validating unless told not to.
     pub fn parse(&self, validate: bool) -> Result<Btf<'_>> {
         parse_checked(&self.btf, None, btfkit::error::Section::Btf, validate)

@@ -28,6 +28,11 @@ struct Cli {
     command: cmd::Command,
 }
 
+/// The whole command line definition (for completions and the man page).
+pub fn cli_command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Set by Ctrl-C: batch commands stop taking new modules.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 

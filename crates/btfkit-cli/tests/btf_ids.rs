@@ -642,3 +642,32 @@ fn package_modules_distill_in_place_with_their_btf_ids() {
     let r = btfkit(&args);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+/// `ids --json` on the fixture: every entry, set and slot with what its id is
+/// (golden: `BLESS=1` rewrites testdata/golden/json/ids-fixture.json); `-q` prints nothing
+/// and keeps the exit status.
+#[test]
+fn ids_json_report() {
+    let f = files(CLASSES[0]);
+    let r = btfkit(&["ids", "--json", "--base", s(&f.base), s(&f.module)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["btfkit_report"], 1);
+    assert_eq!(v["ok"], true);
+    assert!(v["btf_ids"]["entries"]
+        .as_array()
+        .is_some_and(|e| e.len() > 3));
+    let text = r.stdout.replace(&f.dir.display().to_string(), "TMP");
+    let golden =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/golden/json/ids-fixture.json");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &text).unwrap();
+    } else {
+        assert_eq!(
+            text,
+            std::fs::read_to_string(&golden).expect("golden (BLESS=1 makes it)")
+        );
+    }
+    let r = btfkit(&["ids", "-q", "--base", s(&f.base), s(&f.module)]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+}

@@ -138,6 +138,7 @@ pub mod escape;
 pub mod fields;
 pub mod file;
 pub mod id;
+pub mod image;
 pub mod kind;
 pub mod module;
 pub mod raw;

@@ -11,10 +11,13 @@
 //! - [`testdata()`], [`xz()`], [`root()`]: committed fixtures.
 //! - [`btf_ids`]: a tiny ELF writer and a module with `.BTF_ids` as the kernel's macros
 //!   and resolve_btfids leave it.
+//! - [`images`]: small kernel images (vmlinux ELF, bzImage, EFI zboot, arm64 `Image`)
+//!   around small BTF, in every compression.
 //! - [`dedup_selftests`]: the kernel selftests' `dedup_tests` table.
 
 pub mod btf_ids;
 pub mod dedup_selftests;
+pub mod images;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -36,9 +36,8 @@ pub struct Opts {
     /// The target kernel's vmlinux BTF (raw, ELF, any compression).
     #[arg(long, short = 'B', value_name = "TARGET")]
     base: PathBuf,
-    /// Print the full report as one JSON document.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    report: super::ReportFlags,
     /// Module files or directories.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -47,12 +46,12 @@ pub struct Opts {
 /// The cause of a refusal for stale `.BTF_ids`, kept apart in the summary.
 const BTF_IDS_CAUSE: &str = ".BTF_ids naming the wrong types";
 
-/// The verdict as text, JSON and summary causes.
-struct Rendered {
-    ok: bool,
-    text: String,
-    json: Value,
-    causes: Vec<&'static str>,
+/// The verdict as text, JSON and summary causes (shared with `scan`).
+pub(crate) struct Rendered {
+    pub(crate) ok: bool,
+    pub(crate) text: String,
+    pub(crate) json: Value,
+    pub(crate) causes: Vec<&'static str>,
 }
 
 fn ids_text(ids: &IdsCheck) -> String {
@@ -77,7 +76,7 @@ fn ids_text(ids: &IdsCheck) -> String {
     t
 }
 
-fn render(v: &Verdict) -> Rendered {
+pub(crate) fn render(v: &Verdict) -> Rendered {
     let form = v.form.as_str();
     match &v.finding {
         Finding::Accepted { hazards } => {
@@ -200,6 +199,9 @@ impl Opts {
             anyhow::bail!("no module files in the inputs");
         }
         let bar = ProgressBar::new(files.len() as u64);
+        if self.report.quiet || self.report.json {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} modules {elapsed}")
                 .expect("valid template"),
@@ -233,7 +235,7 @@ impl Opts {
                     for c in &r.causes {
                         *causes.entry(c).or_default() += 1;
                     }
-                    if !self.json {
+                    if !self.report.json && !self.report.quiet {
                         outln!("{shown}: {}", r.text)?;
                     }
                     let mut j = r.json;
@@ -256,15 +258,18 @@ impl Opts {
             .filter(|(c, _)| **c != BTF_IDS_CAUSE)
             .collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        if self.json {
-            let doc = json!({
-                "target": base_file.path.display().to_string(),
-                "modules": modules,
-                "summary": {"checked": verdicts.len(), "ok": ok, "refused": refused, "errors": errors,
-                            "causes": causes},
-            });
+        if self.report.json {
+            let doc = super::json_doc(
+                "check",
+                json!({
+                    "target": base_file.path.display().to_string(),
+                    "modules": modules,
+                    "summary": {"checked": verdicts.len(), "ok": ok, "refused": refused, "errors": errors,
+                                "causes": causes},
+                }),
+            );
             outln!("{}", serde_json::to_string_pretty(&doc)?)?;
-        } else {
+        } else if !self.report.quiet {
             let top: Vec<String> = top
                 .iter()
                 .take(5)

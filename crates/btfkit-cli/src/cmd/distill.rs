@@ -83,6 +83,8 @@ pub struct Opts {
     /// Skip validating the inputs (forensics).
     #[arg(long)]
     no_validate: bool,
+    #[command(flatten)]
+    report: super::ReportFlags,
     /// Module BTF: raw split BTF, .ko (any compression), sysfs file, - for standard
     /// input; with --out-dir or --in-place also directories, searched recursively.
     #[arg(required = true)]
@@ -115,6 +117,8 @@ impl Opts {
                 protected: vec![("the base", &self.base)],
                 unchanged_is_error: true,
                 target_label: &base_file.label,
+                command: "distill",
+                report: self.report,
             };
             return rewrite.run(&self.inputs, &|elf| module::distill(elf, &base, &opts));
         }
@@ -155,6 +159,27 @@ impl Opts {
             &[(out_base, &d.base), (out_split, &d.split)],
             &[("the input", path), ("the base", &self.base)],
         )?;
+        if self.report.json {
+            let doc = super::json_doc(
+                "distill",
+                serde_json::json!({
+                    "modules": [{
+                        "module": label,
+                        "result": "distilled",
+                        "base_types": d.base_types,
+                        "base_bytes": d.base.len(),
+                        "copied_types": d.copied_types,
+                        "split_bytes": d.split.len(),
+                        "btf_ids_kept": r.btf_ids_kept,
+                    }],
+                }),
+            );
+            crate::out::outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if self.report.quiet {
+            return Ok(ExitCode::SUCCESS);
+        }
         if r.btf_ids_kept {
             diag!("{label}: {RAW_BTF_IDS_NOTE}");
         }
@@ -188,6 +213,10 @@ impl Opts {
         std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", show(out_dir)))?;
 
         let bar = ProgressBar::new(files.len() as u64);
+        let notes = !self.report.json && !self.report.quiet;
+        if !notes {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} modules {elapsed} {msg}")
                 .expect("valid template"),
@@ -227,11 +256,23 @@ impl Opts {
 
         let (mut ok, mut failed) = (0usize, commit_failed);
         let (mut bytes_in, mut split_out, mut base_out) = (0usize, 0usize, 0usize);
+        let mut modules = Vec::new();
         for (path, r) in &results {
+            modules.push(match r {
+                Ok(r) => serde_json::json!({
+                    "module": show(path),
+                    "result": "distilled",
+                    "btf_bytes_in": r.old_len,
+                    "split_bytes": r.distilled.split.len(),
+                    "base_bytes": r.distilled.base.len(),
+                    "btf_ids_kept": r.btf_ids_kept,
+                }),
+                Err(e) => serde_json::json!({"module": show(path), "result": "failed", "reason": format!("{e:#}")}),
+            });
             match r {
                 Ok(r) => {
                     ok += 1;
-                    if r.btf_ids_kept {
+                    if r.btf_ids_kept && notes {
                         diag!("{}: {RAW_BTF_IDS_NOTE}", show(path));
                     }
                     bytes_in += r.old_len;
@@ -240,11 +281,32 @@ impl Opts {
                 }
                 Err(e) => {
                     failed += 1;
-                    diag!("{}", labelled(&show(path), format!("{e:#}")));
+                    if !self.report.json {
+                        diag!("{}", labelled(&show(path), format!("{e:#}")));
+                    }
                 }
             }
         }
-        diag!(
+        if self.report.json {
+            let doc = super::json_doc(
+                "distill",
+                serde_json::json!({
+                    "out_dir": show(out_dir),
+                    "modules": modules,
+                    "summary": {
+                        "modules": files.len(),
+                        "distilled": ok,
+                        "failed": failed,
+                        "interrupted": interrupted,
+                        "btf_bytes_in": bytes_in,
+                        "split_bytes": split_out,
+                        "base_bytes": base_out,
+                    },
+                }),
+            );
+            crate::out::outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+        } else if notes {
+            diag!(
             "distilled {ok} of {} modules ({failed} failed{}): .BTF {bytes_in} bytes in, {split_out} bytes of split BTF and {base_out} bytes of distilled base out, in {}",
             files.len(),
             if interrupted > 0 {
@@ -254,6 +316,7 @@ impl Opts {
             },
             show(out_dir)
         );
+        }
         Ok(if interrupted > 0 {
             ExitCode::from(2)
         } else if failed > 0 {

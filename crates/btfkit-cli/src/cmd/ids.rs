@@ -41,6 +41,8 @@ pub struct Opts {
     /// Read the BTF without validating it first (forensics).
     #[arg(long)]
     no_validate: bool,
+    #[command(flatten)]
+    report: super::ReportFlags,
     /// A module or object file (any compression).
     input: PathBuf,
 }
@@ -71,31 +73,35 @@ impl Opts {
         let Some(ids) = BtfIds::parse(&input.bytes)
             .with_context(|| format!("{}: reading .BTF_ids", input.label))?
         else {
-            outln!("{}: no .BTF_ids section", input.label)?;
+            if self.report.json {
+                let doc = super::json_doc(
+                    "ids",
+                    serde_json::json!({"module": input.label, "btf_ids": null}),
+                );
+                outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+            } else if !self.report.quiet {
+                outln!("{}: no .BTF_ids section", input.label)?;
+            }
             return Ok(ExitCode::SUCCESS);
         };
+        let flags = self.report;
         let validate = !self.no_validate;
         let blobs = match Blobs::of(&input.bytes) {
             Ok(b) => b,
             Err(ModuleError::NoBtf) => {
-                out!(
-                    "{}",
-                    render(&input.label, &ids, None, "no .BTF: stored ids only")
-                )?;
+                emit(flags, &input.label, &ids, None, "no .BTF: stored ids only")?;
                 return Ok(ExitCode::SUCCESS);
             }
             Err(e) => return Err(input.error(e)),
         };
         let base_path = self.base.clone().or_else(|| input.sysfs_default_base());
         if blobs.dist_base.is_none() && base_path.is_none() {
-            out!(
-                "{}",
-                render(
-                    &input.label,
-                    &ids,
-                    None,
-                    "plain split BTF and no --base: stored ids only"
-                )
+            emit(
+                flags,
+                &input.label,
+                &ids,
+                None,
+                "plain split BTF and no --base: stored ids only",
             )?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -119,7 +125,7 @@ impl Opts {
                 Opened::OverDistilledBase => (&identity, "over its .BTF.base (distilled)".into()),
                 _ => (&identity, format!("over {base_label}")),
             };
-            finish(&input.label, &ids, Judge { btf, map, what })
+            finish(flags, &input.label, &ids, Judge { btf, map, what })
         })
         .map_err(|e| match e {
             ModuleError::Relocate(e) => relocate_error(&e, &input.label, &base_label),
@@ -128,19 +134,89 @@ impl Opts {
     }
 }
 
-fn finish(label: &str, ids: &BtfIds, judge: Judge<'_>) -> Result<ExitCode> {
+fn finish(
+    flags: super::ReportFlags,
+    label: &str,
+    ids: &BtfIds,
+    judge: Judge<'_>,
+) -> Result<ExitCode> {
     let report = ids.resolve_mapped(judge.btf, judge.map);
     let what = format!(
         "ids {} (split ids from {})",
         judge.what,
         judge.btf.start_id()
     );
-    out!("{}", render(label, ids, Some(&report), &what))?;
+    emit(flags, label, ids, Some(&report), &what)?;
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The listing as text, JSON, or nothing (--quiet).
+fn emit(
+    flags: super::ReportFlags,
+    label: &str,
+    ids: &BtfIds,
+    report: Option<&Report>,
+    what: &str,
+) -> Result<()> {
+    if flags.json {
+        let entries: Vec<serde_json::Value> = ids
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let r = report.map(|r| &r.entries[i]);
+                serde_json::json!({
+                    "offset": e.offset,
+                    "kind": e.kind.as_str(),
+                    "name": e.name,
+                    "symbol": e.symbol,
+                    "set": e.set.map(|(s, _)| ids.sets[s].name.clone()),
+                    "stored": e.stored,
+                    "id": r.map(|r| r.id),
+                    "is": r.map(|r| describe_id(r.id, r.target, &r.is)),
+                    "status": r.map(|r| status_text(r.status).to_lowercase()),
+                })
+            })
+            .collect();
+        let sets: Vec<serde_json::Value> = ids
+            .sets
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "name": s.name,
+                    "kind": s.kind.to_string(),
+                    "offset": s.offset,
+                    "cnt": s.cnt,
+                    "flags": s.flags,
+                    "sorted": s.is_sorted(),
+                    "slots": s.slots.iter().map(|x| serde_json::json!({"offset": x.offset, "id": x.id, "flags": x.flags})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let doc = super::json_doc(
+            "ids",
+            serde_json::json!({
+                "module": label,
+                "judged": what,
+                "btf_ids": {
+                    "bytes": ids.data.len(),
+                    "byte_order": ids.endian.to_string(),
+                    "entries": entries,
+                    "sets": sets,
+                    "lists": ids.lists.iter().map(|l| serde_json::json!({"symbol": l.symbol, "offset": l.offset})).collect::<Vec<_>>(),
+                },
+                "ok": report.map(|r| r.is_ok()),
+            }),
+        );
+        outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+    } else if !flags.quiet {
+        out!("{}", render(label, ids, report, what))?;
+    }
+    Ok(())
 }
 
 fn status_text(s: Status) -> &'static str {

@@ -1,13 +1,17 @@
 //! One module per subcommand.
 
-mod check;
+pub(crate) mod check;
+mod completions;
 mod dedup;
 mod distill;
 mod dump;
+mod extract;
 mod ids;
 mod info;
+mod man;
 mod relocate;
 mod retarget;
+mod scan;
 mod strip;
 mod validate;
 
@@ -36,6 +40,14 @@ pub enum Command {
     Info(info::Opts),
     /// List a module's .BTF_ids entries and what their ids are in its BTF.
     Ids(ids::Opts),
+    /// Extract the vmlinux BTF of a kernel image (vmlinuz, bzImage, vmlinux, Image).
+    Extract(extract::Opts),
+    /// Classify every module of a tree (no BTF, split, distilled, invalid) and check it.
+    Scan(scan::Opts),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Opts),
+    /// Print the man page (roff), or write one page per subcommand into a directory.
+    Man(man::Opts),
 }
 
 impl Command {
@@ -52,6 +64,10 @@ impl Command {
             Command::Validate(o) => o.run(),
             Command::Info(o) => o.run(),
             Command::Ids(o) => o.run(),
+            Command::Extract(o) => o.run(),
+            Command::Scan(o) => o.run(),
+            Command::Completions(o) => o.run(),
+            Command::Man(o) => o.run(),
         }
     }
 }
@@ -81,4 +97,28 @@ impl BtfFlags {
             no_validate: self.no_validate,
         }
     }
+}
+
+/// `--json` and `--quiet`, shared by every command that reports.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct ReportFlags {
+    /// Print the report as one JSON document on standard output (schema:
+    /// docs/json-reports.md).
+    #[arg(long, short = 'j', conflicts_with = "quiet")]
+    pub json: bool,
+    /// No progress bar and no per-module lines: only errors and the exit status.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// The version of the JSON report schema (docs/json-reports.md).
+pub const JSON_VERSION: u32 = 1;
+
+/// A JSON report: `{"btfkit_report": VERSION, "command": NAME, ...fields}`.
+pub fn json_doc(command: &str, fields: serde_json::Value) -> serde_json::Value {
+    let mut doc = serde_json::json!({"btfkit_report": JSON_VERSION, "command": command});
+    if let (Some(d), serde_json::Value::Object(f)) = (doc.as_object_mut(), fields) {
+        d.extend(f);
+    }
+    doc
 }

@@ -51,6 +51,8 @@ pub struct Opts {
     /// Skip validating the inputs (forensics).
     #[arg(long)]
     no_validate: bool,
+    #[command(flatten)]
+    report: super::ReportFlags,
     /// Module files (.ko, any compression), or directories with --in-place.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -87,6 +89,8 @@ impl Opts {
             protected,
             unchanged_is_error: true,
             target_label: &new_file.label,
+            command: "retarget",
+            report: self.report,
         };
         rewrite.run(&self.inputs, &|elf| {
             module::retarget(elf, old.as_ref(), &new, &opts)

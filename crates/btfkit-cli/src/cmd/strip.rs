@@ -31,6 +31,8 @@ pub struct Opts {
     /// several hard links are refused.
     #[arg(long)]
     in_place: bool,
+    #[command(flatten)]
+    report: super::ReportFlags,
     /// Module files (.ko, any compression), or directories with --in-place.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -45,6 +47,8 @@ impl Opts {
             protected: Vec::new(),
             unchanged_is_error: false,
             target_label: "",
+            command: "strip",
+            report: self.report,
         };
         rewrite.run(&self.inputs, &btfkit::module::strip)
     }

@@ -23,6 +23,8 @@ pub struct Opts {
     /// Show at most this many problems per input (0: all).
     #[arg(long, default_value_t = 50)]
     max_errors: usize,
+    #[command(flatten)]
+    output: super::ReportFlags,
     /// Raw BTF, ELF objects, compressed modules, sysfs files.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
@@ -44,13 +46,27 @@ fn check<'a>(blob: &'a [u8], base: Option<&'a Btf<'a>>) -> (Option<Btf<'a>>, Vec
 }
 
 impl Opts {
+    /// Prints the problems (unless --json or --quiet) and returns them as JSON.
     fn report(
         &self,
         label: &str,
         section: Section,
         errors: &[Error],
         base_label: Option<&str>,
-    ) -> Result<(), crate::out::StdoutError> {
+    ) -> Result<Vec<serde_json::Value>, crate::out::StdoutError> {
+        let json: Vec<serde_json::Value> = errors
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "section": section.to_string(),
+                    "rule": format!("{:?}", e.rule()),
+                    "message": e.clone().in_section(section).to_string(),
+                })
+            })
+            .collect();
+        if self.output.json || self.output.quiet {
+            return Ok(json);
+        }
         let shown = if self.max_errors == 0 {
             errors.len()
         } else {
@@ -75,7 +91,7 @@ impl Opts {
                 errors.len() - shown
             )?;
         }
-        Ok(())
+        Ok(json)
     }
 
     /// Runs the command.
@@ -98,26 +114,45 @@ impl Opts {
         let base_label = base_input.as_ref().map(|i| i.label.clone());
         if let Some(label) = &base_label {
             if !base_errors.is_empty() {
-                self.report(label, Section::Btf, &base_errors, None)?;
-                outln!("{label}: base is invalid; its split inputs cannot be checked")?;
+                let problems = self.report(label, Section::Btf, &base_errors, None)?;
+                if self.output.json {
+                    let doc = super::json_doc(
+                        "validate",
+                        serde_json::json!({
+                            "base": {"input": label, "valid": false, "problems": problems},
+                            "inputs": [],
+                            "summary": {"inputs": self.inputs.len(), "valid": 0, "invalid": 0, "base_invalid": true},
+                        }),
+                    );
+                    outln!("{}", serde_json::to_string_pretty(&doc)?)?;
+                } else if !self.output.quiet {
+                    outln!("{label}: base is invalid; its split inputs cannot be checked")?;
+                }
                 return Ok(ExitCode::from(1));
             }
         }
 
         let mut all_valid = true;
+        let mut docs = Vec::new();
         for path in &self.inputs {
             let input = Input::read(path)?;
             let blobs = input.blobs()?;
             let mut problems = 0usize;
+            let mut list = Vec::new();
             if let Some(dist) = &blobs.dist_base {
                 let (dist_btf, errors) = check(dist, None);
                 problems += errors.len();
-                self.report(&input.label, Section::BtfBase, &errors, None)?;
+                list.extend(self.report(&input.label, Section::BtfBase, &errors, None)?);
                 if let Some(dist_btf) = &dist_btf {
                     if errors.is_empty() {
                         let (_, errors) = check(&blobs.btf, Some(dist_btf));
                         problems += errors.len();
-                        self.report(&input.label, Section::Btf, &errors, Some(".BTF.base"))?;
+                        list.extend(self.report(
+                            &input.label,
+                            Section::Btf,
+                            &errors,
+                            Some(".BTF.base"),
+                        )?);
                     }
                 }
             } else {
@@ -142,18 +177,43 @@ impl Opts {
                 }
                 let (_, errors) = check(&blobs.btf, base_ref);
                 problems += errors.len();
-                self.report(&input.label, Section::Btf, &errors, base_label.as_deref())?;
+                list.extend(self.report(
+                    &input.label,
+                    Section::Btf,
+                    &errors,
+                    base_label.as_deref(),
+                )?);
+            }
+            all_valid &= problems == 0;
+            docs.push(serde_json::json!({
+                "input": input.label,
+                "valid": problems == 0,
+                "problems": list,
+            }));
+            if self.output.json || self.output.quiet {
+                continue;
             }
             if problems == 0 {
                 outln!("{}: ok", input.label)?;
             } else {
-                all_valid = false;
                 outln!(
                     "{}: invalid ({problems} problem{})",
                     input.label,
                     if problems == 1 { "" } else { "s" }
                 )?;
             }
+        }
+        if self.output.json {
+            let valid = docs.iter().filter(|d| d["valid"] == true).count();
+            let doc = super::json_doc(
+                "validate",
+                serde_json::json!({
+                    "base": base_label.as_ref().map(|l| serde_json::json!({"input": l, "valid": true, "problems": []})),
+                    "summary": {"inputs": docs.len(), "valid": valid, "invalid": docs.len() - valid, "base_invalid": false},
+                    "inputs": docs,
+                }),
+            );
+            outln!("{}", serde_json::to_string_pretty(&doc)?)?;
         }
         Ok(if all_valid {
             ExitCode::SUCCESS

@@ -15,6 +15,8 @@
 //! - [`retarget()`]: plain split BTF built against one vmlinux, rewritten against another.
 //! - [`strip()`]: `.BTF` and `.BTF.base` removed.
 //! - [`check()`]: would a kernel with this vmlinux BTF accept the module's BTF?
+//! - [`classify()`]: what a module's BTF is (none, plain split, distilled, invalid), its
+//!   `.BTF_ids` and signature, and the verdict of `check` (`btfkit scan`).
 //!
 //! Every rewrite is read back before it is returned: the new sections read as written,
 //! and `.BTF_ids` name the same types as before.
@@ -37,6 +39,7 @@ mod distill;
 mod ids;
 pub mod open;
 mod retarget;
+pub mod scan;
 mod strip;
 
 pub use check::{check, Verdict};
@@ -44,6 +47,7 @@ pub use distill::{distill, distill_raw, DistillOptions, DistilledModule, RawDist
 pub use ids::{distill_with_btf_ids, IdsCheck};
 pub use open::{parse_checked, Invalid};
 pub use retarget::{retarget, RetargetOptions, RetargetedFrom, RetargetedModule};
+pub use scan::{classify, Class, Classified};
 pub use strip::{strip, Stripped};
 
 use crate::elf::btf_ids::{BtfIds, BtfIdsError};

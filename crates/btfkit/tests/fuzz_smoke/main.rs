@@ -8,6 +8,7 @@
 mod common;
 use test_support::btf_ids as fixture;
 mod harness;
+use test_support::images;
 mod seeds;
 
 mod btf_ids;
@@ -16,6 +17,7 @@ mod dedup;
 mod distill;
 mod elf_patch;
 mod elf_sections;
+mod image;
 mod module;
 mod parse_validate_dump;
 mod relocate;

@@ -606,9 +606,33 @@ fn write_seeds() {
             ("empty", Vec::new(), 0),
             ("zeros", vec![0u8; 6000], 7),
         ] {
-            let mut s = vec![k as u8 | cap << 2];
-            s.extend_from_slice(&btfkit::compress::compress(&data, c));
-            write("decompress", &format!("{}_{name}", c.name()), &s);
+            let mut s = vec![(k & 3) as u8 | cap << 2 | ((k >> 2) as u8) << 5];
+            s.extend_from_slice(&btfkit::compress::compress_for_tests(&data, c));
+            let file = c.name().replace(" (legacy)", "_legacy");
+            write("decompress", &format!("{file}_{name}"), &s);
+        }
+    }
+
+    // image: small kernel images of every container, compression and byte order.
+    for endian in [Endian::Little, Endian::Big] {
+        use crate::images::*;
+        let e = if endian == Endian::Little { "le" } else { "be" };
+        let btf = vmlinux_btf(endian, 2);
+        let elf = vmlinux(endian == Endian::Little, endian, &btf);
+        write("image", &format!("elf_{e}"), &elf);
+        write("image", &format!("arm64_{e}"), &arm64_image(&btf, endian));
+        let gz = kbuild_compress(
+            &arm64_image(&btf, endian),
+            btfkit::compress::Compression::Gzip,
+        );
+        write("image", &format!("zboot_{e}"), &zboot(&gz));
+        for c in btfkit::compress::Compression::ALL {
+            let file = c.name().replace(" (legacy)", "_legacy");
+            write(
+                "image",
+                &format!("bzimage_{file}_{e}"),
+                &bzimage(&kbuild_compress(&elf, c)),
+            );
         }
     }
 
