@@ -22,6 +22,9 @@ _btfkit() {
             btfkit,completions)
                 cmd="btfkit__subcmd__completions"
                 ;;
+            btfkit,dedup)
+                cmd="btfkit__subcmd__dedup"
+                ;;
             btfkit,distill)
                 cmd="btfkit__subcmd__distill"
                 ;;
@@ -66,6 +69,9 @@ _btfkit() {
                 ;;
             btfkit__subcmd__help,completions)
                 cmd="btfkit__subcmd__help__subcmd__completions"
+                ;;
+            btfkit__subcmd__help,dedup)
+                cmd="btfkit__subcmd__help__subcmd__dedup"
                 ;;
             btfkit__subcmd__help,distill)
                 cmd="btfkit__subcmd__help__subcmd__distill"
@@ -113,7 +119,7 @@ _btfkit() {
 
     case "${cmd}" in
         btfkit)
-            opts="-h -V --max-input-size --help --version dump distill relocate retarget strip sort check validate info ids extract scan completions man help"
+            opts="-h -V --max-input-size --help --version dump distill dedup relocate retarget strip sort check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -163,6 +169,40 @@ _btfkit() {
                 return 0
             fi
             case "${prev}" in
+                --max-input-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btfkit__subcmd__dedup)
+            opts="-B -o -h --base --out --no-validate --max-input-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-input-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -285,7 +325,7 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__help)
-            opts="dump distill relocate retarget strip sort check validate info ids extract scan completions man help"
+            opts="dump distill dedup relocate retarget strip sort check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -313,6 +353,20 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btfkit__subcmd__help__subcmd__dedup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

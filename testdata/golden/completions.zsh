@@ -66,6 +66,19 @@ _arguments "${_arguments_options[@]}" : \
 '*::inputs -- Module BTF\: raw split BTF, .ko (any compression), sysfs file, - for standard input; with --out-dir or --in-place also directories, searched recursively:_files' \
 && ret=0
 ;;
+(dedup)
+_arguments "${_arguments_options[@]}" : \
+'-B+[The vmlinux BTF split INPUTs are over (raw, ELF, any compression); the output is split BTF over it]:BASE:_files' \
+'--base=[The vmlinux BTF split INPUTs are over (raw, ELF, any compression); the output is split BTF over it]:BASE:_files' \
+'-o+[Where to write the deduplicated BTF (raw; - for standard output)]:OUT:_files' \
+'--out=[Where to write the deduplicated BTF (raw; - for standard output)]:OUT:_files' \
+'--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
+'--no-validate[Read the inputs without validating them, and do not validate the output (forensics)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::inputs -- BTF files\: raw BTF, ELF objects (.o, .ko, vmlinux), any compression, - for stdin:_files' \
+&& ret=0
+;;
 (relocate)
 _arguments "${_arguments_options[@]}" : \
 '-B+[The vmlinux BTF to relocate onto (raw, ELF, any compression)]:BASE:_files' \
@@ -260,6 +273,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(dedup)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (relocate)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -326,6 +343,7 @@ _btfkit_commands() {
     local commands; commands=(
 'dump:Print types\: bpftool'\''s raw text format, or JSON' \
 'distill:Distill module BTF\: a new split BTF over a small distilled base (.BTF.base)' \
+'dedup:Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one' \
 'relocate:Relocate split BTF from its distilled base onto a full vmlinux BTF' \
 'retarget:Rewrite module BTF built against one vmlinux as split BTF against another' \
 'strip:Remove .BTF and .BTF.base from kernel modules' \
@@ -352,6 +370,11 @@ _btfkit__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit completions commands' commands "$@"
 }
+(( $+functions[_btfkit__subcmd__dedup_commands] )) ||
+_btfkit__subcmd__dedup_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit dedup commands' commands "$@"
+}
 (( $+functions[_btfkit__subcmd__distill_commands] )) ||
 _btfkit__subcmd__distill_commands() {
     local commands; commands=()
@@ -372,6 +395,7 @@ _btfkit__subcmd__help_commands() {
     local commands; commands=(
 'dump:Print types\: bpftool'\''s raw text format, or JSON' \
 'distill:Distill module BTF\: a new split BTF over a small distilled base (.BTF.base)' \
+'dedup:Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one' \
 'relocate:Relocate split BTF from its distilled base onto a full vmlinux BTF' \
 'retarget:Rewrite module BTF built against one vmlinux as split BTF against another' \
 'strip:Remove .BTF and .BTF.base from kernel modules' \
@@ -397,6 +421,11 @@ _btfkit__subcmd__help__subcmd__check_commands() {
 _btfkit__subcmd__help__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit help completions commands' commands "$@"
+}
+(( $+functions[_btfkit__subcmd__help__subcmd__dedup_commands] )) ||
+_btfkit__subcmd__help__subcmd__dedup_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit help dedup commands' commands "$@"
 }
 (( $+functions[_btfkit__subcmd__help__subcmd__distill_commands] )) ||
 _btfkit__subcmd__help__subcmd__distill_commands() {

@@ -554,46 +554,19 @@ fn check_reports_stale_btf_ids_as_a_module_that_will_not_load() {
 // ---------------------------------------------------------------------------------------
 // Real modules: the Debian 6.12 cloud kernel package of the e2e download cache.
 
-fn package() -> Option<PathBuf> {
-    let cache = std::env::var_os("BTFKIT_E2E_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-cache"));
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&cache)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.file_name().unwrap_or_default().to_string_lossy();
-            n.starts_with("linux-image-6.12.")
-                && n.contains("-cloud-amd64-unsigned_")
-                && p.join(".complete").exists()
-        })
-        .collect();
-    found.sort();
-    let p = found.into_iter().next();
-    if p.is_none() {
-        // crates/conformance/tests/btf_ids.rs fetches it when CI asks for real data.
-        eprintln!(
-            "no 6.12 cloud kernel package in {}: skipping",
-            cache.display()
-        );
-    }
-    p
-}
-
 #[test]
 fn package_modules_distill_in_place_with_their_btf_ids() {
-    let Some(pkg) = package() else { return };
-    let vmlinux = pkg.join("vmlinux.btf");
-    let base = std::fs::read(&vmlinux).unwrap();
+    // Without the package (and without BTFKIT_CORPUS, which makes it download or fail),
+    // the synthetic module of the other tests stands in.
+    let Some(pkg) = test_support::debian612::package() else {
+        return;
+    };
+    let base = test_support::debian612::vmlinux_btf(&pkg);
     let dir = tempfile::tempdir().unwrap();
+    let vmlinux = dir.path().join("vmlinux.btf");
+    std::fs::write(&vmlinux, &base).unwrap();
     let mut copies = Vec::new();
-    let kernel = std::fs::read_dir(pkg.join("root/lib/modules"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("kernel");
+    let kernel = test_support::debian612::modules(&pkg);
     for m in [
         "net/ipv4/tcp_bbr",
         "net/ipv4/tcp_dctcp",

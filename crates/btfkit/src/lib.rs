@@ -13,6 +13,8 @@
 //!   at rest; a builder and serializer (byte-identical to libbpf); `.BTF`, `.BTF.base`,
 //!   `.BTF_ids` and the byte-preserving patcher of ELF objects; bpftool's raw text and
 //!   JSON.
+//! - [`dedup`](mod@dedup): libbpf's `btf__dedup`, byte-identical: type and string
+//!   deduplication of parsed or built BTF, and merging several BTFs.
 //! - [`distill`](mod@distill), [`relocate`](mod@relocate), [`sort`](mod@sort): libbpf's
 //!   `btf__distill_base` and `btf__relocate`, byte-identical, with a report of every
 //!   failure; type renumbering (`btf__permute`), the by-name order of Linux 6.19+ builds,
@@ -129,6 +131,7 @@
 //! ```
 
 pub mod compress;
+pub mod dedup;
 pub mod distill;
 pub mod dump;
 pub mod elf;

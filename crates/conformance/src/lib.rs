@@ -4,4 +4,5 @@
 
 pub mod libbpf;
 pub mod libbpf_build;
+pub mod libbpf_dedup;
 pub mod libbpf_elf;

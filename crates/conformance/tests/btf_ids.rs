@@ -45,134 +45,6 @@ const EXPECTED: &[&str] = &[
     "xfrm_interface",
 ];
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn cache_dir() -> PathBuf {
-    std::env::var_os("BTFKIT_E2E_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/e2e-cache"))
-}
-
-/// `1.2.10` > `1.2.9`: compares runs of digits numerically.
-fn version_key(s: &str) -> Vec<(u64, String)> {
-    let mut out = Vec::new();
-    let mut num = String::new();
-    let mut text = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            if !text.is_empty() {
-                out.push((0, std::mem::take(&mut text)));
-            }
-            num.push(c);
-        } else {
-            if !num.is_empty() {
-                out.push((num.parse().unwrap_or(u64::MAX), String::new()));
-                num.clear();
-            }
-            text.push(c);
-        }
-    }
-    if !num.is_empty() {
-        out.push((num.parse().unwrap_or(u64::MAX), String::new()));
-    }
-    if !text.is_empty() {
-        out.push((0, text));
-    }
-    out
-}
-
-/// The oldest complete 6.12 cloud kernel in the cache.
-fn cached_package() -> Option<PathBuf> {
-    let mut found: Vec<PathBuf> = std::fs::read_dir(cache_dir())
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let n = p.file_name().unwrap_or_default().to_string_lossy();
-            n.starts_with("linux-image-6.12.")
-                && n.contains("-cloud-amd64-unsigned_")
-                && p.join(".complete").exists()
-                && p.join("vmlinux.btf").is_file()
-        })
-        .collect();
-    found.sort_by_key(|p| version_key(&p.file_name().unwrap_or_default().to_string_lossy()));
-    found.into_iter().next()
-}
-
-/// Downloads the package into the cache as the e2e script does (same layout, same lock).
-const FETCH: &str = r#"
-set -euo pipefail
-cache="$1"; helper="$2"
-list() { apt-cache pkgnames linux-image-6.12. 2>/dev/null |
-  grep -E '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned$' | sort -V || true; }
-k="$(list)"
-if [ -z "$k" ]; then apt-get update -qq >&2 || true; k="$(list)"; fi
-[ -n "$k" ] || { echo "apt knows no linux-image-6.12.*+deb12-cloud-amd64-unsigned (is bookworm-security in the apt sources?)" >&2; exit 1; }
-pkg="$(head -n 1 <<<"$k")"
-ver="$(apt-cache madison "$pkg" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); print $2}' | sort -uV | head -n 1)"
-[ -n "$ver" ] || { echo "apt has no version of $pkg" >&2; exit 1; }
-kdir="$cache/${pkg}_${ver}"
-mkdir -p "$cache"
-exec 9>"$cache/.lock"
-flock 9
-if [ ! -e "$kdir/.complete" ]; then
-  rm -rf "$kdir" "$kdir.tmp"
-  mkdir -p "$kdir.tmp/dl"
-  opts=()
-  [ "$(id -u)" -ne 0 ] || opts=(-o APT::Sandbox::User=root)
-  (cd "$kdir.tmp/dl" && apt-get download -q "${opts[@]}" "$pkg=$ver") >&2
-  deb="$(ls "$kdir.tmp"/dl/*.deb)"
-  dpkg-deb -x "$deb" "$kdir.tmp/root"
-  mv "$deb" "$kdir.tmp/package.deb"
-  rmdir "$kdir.tmp/dl"
-  python3 "$helper" vmlinux-btf "$(ls "$kdir.tmp"/root/boot/vmlinuz-*)" "$kdir.tmp/vmlinux.btf" >&2
-  touch "$kdir.tmp/.complete"
-  mv "$kdir.tmp" "$kdir"
-fi
-echo "$kdir"
-"#;
-
-/// The package directory, downloading it when CI asks for real data (see the module
-/// documentation); `None` to skip.
-fn package() -> Option<PathBuf> {
-    if let Some(p) = cached_package() {
-        return Some(p);
-    }
-    if std::env::var_os("BTFKIT_OFFLINE").is_some_and(|v| v == "1") {
-        eprintln!(
-            "BTFKIT_OFFLINE=1 and no 6.12 cloud kernel in {}: checking the synthetic module instead",
-            cache_dir().display()
-        );
-        return None;
-    }
-    if std::env::var_os(test_support::CORPUS_ENV).is_none() {
-        eprintln!(
-            "no 6.12 cloud kernel package in {} and BTFKIT_CORPUS is unset: checking the \
-             synthetic module instead (tests/e2e/kernel-accepts.sh fills the cache)",
-            cache_dir().display()
-        );
-        return None;
-    }
-    let helper = workspace().join("tests/e2e/e2e.py");
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(FETCH)
-        .arg("fetch")
-        .arg(cache_dir())
-        .arg(&helper)
-        .output()
-        .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "BTFKIT_CORPUS is set but the Debian 6.12 cloud kernel package could not be fetched \
-         into {} (set BTFKIT_OFFLINE=1 to skip this test explicitly):\n{}",
-        cache_dir().display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(cached_package().expect("the fetched package is in the cache"))
-}
-
 /// Every module file of the package, by module name.
 fn module_files(pkg: &Path) -> BTreeMap<String, PathBuf> {
     fn walk(dir: &Path, out: &mut BTreeMap<String, PathBuf>) {
@@ -297,7 +169,7 @@ fn synthetic_module() -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn modules_keep_their_btf_ids_through_distill() {
-    let Some(pkg) = package() else {
+    let Some(pkg) = test_support::debian612::package() else {
         let (vmlinux, ko) = synthetic_module();
         let base = Btf::parse(&vmlinux).expect("vmlinux BTF parses");
         let lb_base = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf reads vmlinux BTF");
@@ -305,7 +177,7 @@ fn modules_keep_their_btf_ids_through_distill() {
         assert!(roots > 0, "the synthetic module names vmlinux types");
         return;
     };
-    let vmlinux = std::fs::read(pkg.join("vmlinux.btf")).expect("vmlinux.btf");
+    let vmlinux = test_support::debian612::vmlinux_btf(&pkg);
     let base = Btf::parse(&vmlinux).expect("vmlinux BTF parses");
     let lb_base = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf reads vmlinux BTF");
     let files = module_files(&pkg);

@@ -11,10 +11,15 @@
 //! - [`testdata()`], [`xz()`], [`root()`]: committed fixtures.
 //! - [`btf_ids`]: a tiny ELF writer and a module with `.BTF_ids` as the kernel's macros
 //!   and resolve_btfids leave it.
+//! - [`debian612`]: Debian's 6.12 cloud kernel package (real modules with `.BTF_ids`),
+//!   from the e2e download cache or downloaded when CI asks for real data.
 //! - [`images`]: small kernel images (vmlinux ELF, bzImage, EFI zboot, arm64 `Image`)
 //!   around small BTF, in every compression.
+//! - [`dedup_selftests`]: the kernel selftests' `dedup_tests` table.
 
 pub mod btf_ids;
+pub mod debian612;
+pub mod dedup_selftests;
 pub mod images;
 
 use std::path::{Path, PathBuf};

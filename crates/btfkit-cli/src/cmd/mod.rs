@@ -2,6 +2,7 @@
 
 pub(crate) mod check;
 mod completions;
+mod dedup;
 mod distill;
 mod dump;
 mod extract;
@@ -24,6 +25,8 @@ pub enum Command {
     Dump(dump::Opts),
     /// Distill module BTF: a new split BTF over a small distilled base (.BTF.base).
     Distill(distill::Opts),
+    /// Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one.
+    Dedup(dedup::Opts),
     /// Relocate split BTF from its distilled base onto a full vmlinux BTF.
     Relocate(relocate::Opts),
     /// Rewrite module BTF built against one vmlinux as split BTF against another.
@@ -56,6 +59,7 @@ impl Command {
         match self {
             Command::Dump(o) => o.run(),
             Command::Distill(o) => o.run(),
+            Command::Dedup(o) => o.run(),
             Command::Relocate(o) => o.run(),
             Command::Retarget(o) => o.run(),
             Command::Strip(o) => o.run(),

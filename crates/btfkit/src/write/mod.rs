@@ -694,6 +694,53 @@ impl<'base> Builder<'base> {
     }
 }
 
+/// Raw access for the algorithms that rewrite a builder's types in place (dedup).
+impl<'base> Builder<'base> {
+    /// The records as words, and the word index where each starts.
+    pub(crate) fn type_words(&self) -> (&[u32], &[u32]) {
+        (&self.words, &self.starts)
+    }
+
+    /// The base this builder continues, if any.
+    pub(crate) fn base_ref(&self) -> Option<BaseRef<'base>> {
+        self.base
+    }
+
+    /// Takes every own type out (records as words, start of each record), leaving none.
+    pub(crate) fn take_type_words(&mut self) -> (Vec<u32>, Vec<u32>) {
+        (
+            std::mem::take(&mut self.words),
+            std::mem::take(&mut self.starts),
+        )
+    }
+
+    /// Replaces every own type (records as words, start of each record).
+    pub(crate) fn set_type_words(&mut self, words: Vec<u32>, starts: Vec<u32>) {
+        self.words = words;
+        self.starts = starts;
+    }
+
+    /// A builder over `base` (or a base builder) holding `words` / `starts` as its types
+    /// and `strings` as its string section.
+    pub(crate) fn from_type_words(
+        base: Option<&'base Btf<'base>>,
+        layout: bool,
+        words: Vec<u32>,
+        starts: Vec<u32>,
+        strings: StringTable,
+    ) -> Builder<'base> {
+        let mut b = match base {
+            Some(base) => Builder::new_split(base),
+            None => Builder::new(),
+        };
+        b.layout = layout;
+        b.words = words;
+        b.starts = starts;
+        b.strings = strings;
+        b
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ mod seeds;
 
 mod btf_ids;
 mod decompress;
+mod dedup;
 mod distill;
 mod elf_patch;
 mod elf_sections;
