@@ -17,7 +17,7 @@
 #
 # Environment (all optional):
 #   BTFKIT               the btfkit binary                  (default: cargo build, target/release)
-#   BTFKIT_E2E_CACHE     download cache                     (default: target/e2e-cache)
+#   BTFKIT_E2E_CACHE     download cache                     (default: ~/.cache/btfkit/e2e-cache)
 #   BTFKIT_E2E_WORK      work dir, emptied on each run       (default: target/e2e)
 #   BTFKIT_E2E_KERNEL    kernel package, NAME or NAME=VERSION
 #                        (default: the oldest linux-image-6.12.*+deb12-cloud-amd64-unsigned)
@@ -33,7 +33,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 helper=(python3 "$here/e2e.py")
-cache="${BTFKIT_E2E_CACHE:-$root/target/e2e-cache}"
+cache="${BTFKIT_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/e2e-cache}"
 work="${BTFKIT_E2E_WORK:-$root/target/e2e}"
 timeout_s="${BTFKIT_E2E_TIMEOUT:-300}"
 accel="${BTFKIT_E2E_ACCEL:-tcg}"

@@ -14,7 +14,7 @@
 //!   gives: those modules fail insmod on 6.12) is reported as mismatching.
 //!
 //! The package comes from the e2e download cache (`$BTFKIT_E2E_CACHE`, default
-//! `target/e2e-cache`, filled by `tests/e2e/kernel-accepts.sh` or by this test). When the
+//! `~/.cache/btfkit/e2e-cache`, filled by `tests/e2e/kernel-accepts.sh` or by this test). When the
 //! cache has no 6.12 cloud kernel:
 //! - with `BTFKIT_CORPUS` set (CI), the test downloads the oldest
 //!   `linux-image-6.12.*+deb12-cloud-amd64-unsigned` with `apt-get download` into the
