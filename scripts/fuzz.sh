@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs cargo-fuzz targets for SECONDS each (default 60), one after another, and fails if
-# any of them crashes (panic, failed property, timeout, out-of-memory).
+# Runs cargo-fuzz targets for SECONDS each (default 60), BTFKIT_FUZZ_JOBS at a time (default:
+# one per core), and fails if any of them crashes (panic, failed property, timeout,
+# out-of-memory).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     # no TARGET: every target in fuzz/Cargo.toml
 #
@@ -43,16 +44,13 @@ if [ "${BTFKIT_FUZZ_KEEP_GOING:-0}" = 1 ]; then
   extra=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
 fi
 
-failed=()
-printf '%-20s %10s %8s %6s %7s %6s %s\n' target runs exec/s cov ft corp result
-for t in "${targets[@]}"; do
-  corpus="corpus/$t"
+# One target: run it, print its line, exit 1 on a crash.
+run_target() {
+  local t="$1" corpus="corpus/$1" log="$logs/$1.log" known result=ok
   mkdir -p "$corpus" "artifacts/$t"
-  dirs=("$corpus" "seeds/$t")
+  local dirs=("$corpus" "seeds/$t")
   [ -d "regressions/$t" ] && dirs+=("regressions/$t")
-  log="$logs/$t.log"
   known=$(ls "artifacts/$t" | wc -l)
-  result=ok
   if ! cargo +nightly fuzz run "${flags[@]}" "$t" "${dirs[@]}" -- \
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
     -print_final_stats=1 "${extra[@]}" >"$log" 2>&1; then
@@ -61,7 +59,7 @@ for t in "${targets[@]}"; do
   if [ "$(ls "artifacts/$t" | wc -l)" -gt "$known" ]; then
     result=CRASH
   fi
-  [ "$result" = ok ] || failed+=("$t")
+  local done_line runs rate cov ft corp
   done_line=$(grep -E '^#[0-9]+:?[[:space:]]' "$log" | grep ' cov: ' | tail -n 1 || true)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
@@ -74,8 +72,31 @@ for t in "${targets[@]}"; do
     "${ft:--}" "${corp:--}" "$result"
   if [ "$result" != ok ]; then
     grep -E 'panicked|ERROR: libFuzzer|SUMMARY|Test unit written' "$log" | head -n 8 >&2 || true
+    return 1
   fi
+}
+
+# BTFKIT_FUZZ_JOBS targets at a time (default: one per core); the lines come as they end.
+jobs="${BTFKIT_FUZZ_JOBS:-$(nproc)}"
+failed=()
+declare -A pid_of=()
+printf '%-20s %10s %8s %6s %7s %6s %s\n' target runs exec/s cov ft corp result
+reap() { # waits for one target to end, records a crash
+  local done_pid t status=0
+  wait -n -p done_pid || status=$?
+  for t in "${!pid_of[@]}"; do
+    if [ "${pid_of[$t]}" = "$done_pid" ]; then
+      [ "$status" = 0 ] || failed+=("$t")
+      unset "pid_of[$t]"
+    fi
+  done
+}
+for t in "${targets[@]}"; do
+  while [ "${#pid_of[@]}" -ge "$jobs" ]; do reap; done
+  run_target "$t" &
+  pid_of[$t]=$!
 done
+while [ "${#pid_of[@]}" -gt 0 ]; do reap; done
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzzing found crashes in: ${failed[*]} (inputs in fuzz/artifacts/, logs in $logs)" >&2

@@ -109,8 +109,10 @@ pub fn run(data: &[u8]) -> bool {
         let _ = btf_ids::describe_id(r.id, r.target, &r.is);
     }
     let _ = ids.roots(&split);
-    if let Ok((_, section, _)) = btfkit::module::distill_with_btf_ids(&split, &ids) {
-        assert_eq!(section.len(), len);
+    for order in [btfkit::sort::Order::Libbpf, btfkit::sort::Order::Kernel] {
+        if let Ok((_, section, _)) = btfkit::module::distill_with_btf_ids(&split, &ids, order) {
+            assert_eq!(section.len(), len);
+        }
     }
 
     // Fixpoint: the rewritten section, patched in and read back, rewrites to itself,

@@ -22,6 +22,9 @@ _btfkit() {
             btfkit,completions)
                 cmd="btfkit__subcmd__completions"
                 ;;
+            btfkit,dedup)
+                cmd="btfkit__subcmd__dedup"
+                ;;
             btfkit,distill)
                 cmd="btfkit__subcmd__distill"
                 ;;
@@ -52,6 +55,9 @@ _btfkit() {
             btfkit,scan)
                 cmd="btfkit__subcmd__scan"
                 ;;
+            btfkit,sort)
+                cmd="btfkit__subcmd__sort"
+                ;;
             btfkit,strip)
                 cmd="btfkit__subcmd__strip"
                 ;;
@@ -63,6 +69,9 @@ _btfkit() {
                 ;;
             btfkit__subcmd__help,completions)
                 cmd="btfkit__subcmd__help__subcmd__completions"
+                ;;
+            btfkit__subcmd__help,dedup)
+                cmd="btfkit__subcmd__help__subcmd__dedup"
                 ;;
             btfkit__subcmd__help,distill)
                 cmd="btfkit__subcmd__help__subcmd__distill"
@@ -94,6 +103,9 @@ _btfkit() {
             btfkit__subcmd__help,scan)
                 cmd="btfkit__subcmd__help__subcmd__scan"
                 ;;
+            btfkit__subcmd__help,sort)
+                cmd="btfkit__subcmd__help__subcmd__sort"
+                ;;
             btfkit__subcmd__help,strip)
                 cmd="btfkit__subcmd__help__subcmd__strip"
                 ;;
@@ -107,7 +119,7 @@ _btfkit() {
 
     case "${cmd}" in
         btfkit)
-            opts="-h -V --max-input-size --help --version dump distill relocate retarget strip check validate info ids extract scan completions man help"
+            opts="-h -V --max-input-size --help --version dump distill dedup relocate retarget strip sort check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,8 +180,42 @@ _btfkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btfkit__subcmd__dedup)
+            opts="-B -o -h --base --out --no-validate --max-input-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-input-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btfkit__subcmd__distill)
-            opts="-B -o -j -q -h --base --out-base --out-split --out-dir --out --in-place --no-validate --json --quiet --max-input-size --help"
+            opts="-B -o -j -q -h --base --out-base --out-split --out-dir --out --in-place --order --no-validate --json --quiet --max-input-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -200,6 +246,10 @@ _btfkit() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -275,7 +325,7 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__help)
-            opts="dump distill relocate retarget strip check validate info ids extract scan completions man help"
+            opts="dump distill dedup relocate retarget strip sort check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,6 +353,20 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btfkit__subcmd__help__subcmd__dedup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -443,6 +507,20 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__help__subcmd__scan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btfkit__subcmd__help__subcmd__sort)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -601,7 +679,7 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__retarget)
-            opts="-o -j -q -h --from --to --out --in-place --strict-kinds --no-validate --json --quiet --max-input-size --help"
+            opts="-o -j -q -h --from --to --out --in-place --strict-kinds --order --no-validate --json --quiet --max-input-size --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +698,10 @@ _btfkit() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -650,6 +732,40 @@ _btfkit() {
                     return 0
                     ;;
                 --kernel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-input-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btfkit__subcmd__sort)
+            opts="-B -o -j -q -h --base --out --in-place --no-validate --json --quiet --max-input-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

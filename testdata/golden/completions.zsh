@@ -53,6 +53,7 @@ _arguments "${_arguments_options[@]}" : \
 '(-o --out --in-place)--out-dir=[Batch mode\: write DIR/<stem>.btf and DIR/<stem>.btf.base for every input (DIR is skipped when it lies inside an input directory)]:DIR:_files' \
 '(--out-base --out-split --in-place)-o+[Write the module (one .ko input) with its new .BTF and .BTF.base to OUT (compressed as OUT'\''s name says\: .ko none, .xz, .gz, .zst; else as the input; - for standard output)]:OUT:_files' \
 '(--out-base --out-split --in-place)--out=[Write the module (one .ko input) with its new .BTF and .BTF.base to OUT (compressed as OUT'\''s name says\: .ko none, .xz, .gz, .zst; else as the input; - for standard output)]:OUT:_files' \
+'--order=[Which bytes to write\: \`kernel\` as the kernel'\''s own build (Linux 6.19+, resolve_btfids\: types sorted by name, the 32-byte header of its libbpf), \`libbpf\` as libbpf 1.7'\''s btf__distill_base; \`auto\`\: kernel when the vmlinux BTF the result is for is sorted by name (built by Linux 6.19 or later), else libbpf]:ORDER:_default' \
 '--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
 '(--out-base --out-split)--in-place[Rewrite the .ko files in place; directories are searched recursively for *.ko, *.ko.xz, *.ko.gz, *.ko.zst. Files with several hard links are refused]' \
 '--no-validate[Skip validating the inputs (forensics)]' \
@@ -63,6 +64,19 @@ _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
 '*::inputs -- Module BTF\: raw split BTF, .ko (any compression), sysfs file, - for standard input; with --out-dir or --in-place also directories, searched recursively:_files' \
+&& ret=0
+;;
+(dedup)
+_arguments "${_arguments_options[@]}" : \
+'-B+[The vmlinux BTF split INPUTs are over (raw, ELF, any compression); the output is split BTF over it]:BASE:_files' \
+'--base=[The vmlinux BTF split INPUTs are over (raw, ELF, any compression); the output is split BTF over it]:BASE:_files' \
+'-o+[Where to write the deduplicated BTF (raw; - for standard output)]:OUT:_files' \
+'--out=[Where to write the deduplicated BTF (raw; - for standard output)]:OUT:_files' \
+'--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
+'--no-validate[Read the inputs without validating them, and do not validate the output (forensics)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::inputs -- BTF files\: raw BTF, ELF objects (.o, .ko, vmlinux), any compression, - for stdin:_files' \
 && ret=0
 ;;
 (relocate)
@@ -87,6 +101,7 @@ _arguments "${_arguments_options[@]}" : \
 '--to=[The vmlinux BTF to retarget the modules onto]:NEW_VMLINUX:_files' \
 '(--in-place)-o+[Write the module (one input) to OUT (compressed as OUT'\''s name says\: .ko none, .xz, .gz, .zst; else as the input; - for standard output)]:OUT:_files' \
 '(--in-place)--out=[Write the module (one input) to OUT (compressed as OUT'\''s name says\: .ko none, .xz, .gz, .zst; else as the input; - for standard output)]:OUT:_files' \
+'--order=[Which bytes to write\: \`kernel\` as the kernel'\''s own build (Linux 6.19+, resolve_btfids\: types sorted by name, the 32-byte header of its libbpf), \`libbpf\` as libbpf 1.7'\''s btf__distill_base; \`auto\`\: kernel when the vmlinux BTF the result is for is sorted by name (built by Linux 6.19 or later), else libbpf]:ORDER:_default' \
 '--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
 '--in-place[Rewrite the .ko files in place; directories are searched recursively. Files with several hard links are refused]' \
 '--strict-kinds[Match a distilled STRUCT/UNION only against a STRUCT/UNION of NEW_VMLINUX (libbpf and the kernel match any kind of the same name)]' \
@@ -113,6 +128,24 @@ _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
 '*::inputs -- Module files (.ko, any compression), or directories with --in-place:_files' \
+&& ret=0
+;;
+(sort)
+_arguments "${_arguments_options[@]}" : \
+'-B+[The vmlinux BTF that split input is built against (not needed for base BTF, or for a module with .BTF.base, which is sorted over it)]:BASE:_files' \
+'--base=[The vmlinux BTF that split input is built against (not needed for base BTF, or for a module with .BTF.base, which is sorted over it)]:BASE:_files' \
+'(--in-place)-o+[Where to write the result (one input; - for standard output)\: raw BTF for raw input, a module for a module]:OUT:_files' \
+'(--in-place)--out=[Where to write the result (one input; - for standard output)\: raw BTF for raw input, a module for a module]:OUT:_files' \
+'--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
+'--in-place[Rewrite the .ko files in place; directories are searched recursively. Files with several hard links are refused]' \
+'--no-validate[Skip validating the input (forensics)]' \
+'(-q --quiet)-j[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
+'(-q --quiet)--json[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
+'-q[No progress bar and no per-module lines\: only errors and the exit status]' \
+'--quiet[No progress bar and no per-module lines\: only errors and the exit status]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::inputs -- Raw BTF, or modules (.ko, any compression; directories with --in-place); - for standard input:_files' \
 && ret=0
 ;;
 (check)
@@ -240,6 +273,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(dedup)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (relocate)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -249,6 +286,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (strip)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(sort)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -302,9 +343,11 @@ _btfkit_commands() {
     local commands; commands=(
 'dump:Print types\: bpftool'\''s raw text format, or JSON' \
 'distill:Distill module BTF\: a new split BTF over a small distilled base (.BTF.base)' \
+'dedup:Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one' \
 'relocate:Relocate split BTF from its distilled base onto a full vmlinux BTF' \
 'retarget:Rewrite module BTF built against one vmlinux as split BTF against another' \
 'strip:Remove .BTF and .BTF.base from kernel modules' \
+'sort:Sort BTF types by name, as the kernel'\''s build (resolve_btfids) does' \
 'check:Would the kernel with this vmlinux BTF accept these modules'\'' BTF?' \
 'validate:Check BTF as the kernel would, listing every problem' \
 'info:Summarize a BTF blob\: header, sections, types per kind' \
@@ -327,6 +370,11 @@ _btfkit__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit completions commands' commands "$@"
 }
+(( $+functions[_btfkit__subcmd__dedup_commands] )) ||
+_btfkit__subcmd__dedup_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit dedup commands' commands "$@"
+}
 (( $+functions[_btfkit__subcmd__distill_commands] )) ||
 _btfkit__subcmd__distill_commands() {
     local commands; commands=()
@@ -347,9 +395,11 @@ _btfkit__subcmd__help_commands() {
     local commands; commands=(
 'dump:Print types\: bpftool'\''s raw text format, or JSON' \
 'distill:Distill module BTF\: a new split BTF over a small distilled base (.BTF.base)' \
+'dedup:Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one' \
 'relocate:Relocate split BTF from its distilled base onto a full vmlinux BTF' \
 'retarget:Rewrite module BTF built against one vmlinux as split BTF against another' \
 'strip:Remove .BTF and .BTF.base from kernel modules' \
+'sort:Sort BTF types by name, as the kernel'\''s build (resolve_btfids) does' \
 'check:Would the kernel with this vmlinux BTF accept these modules'\'' BTF?' \
 'validate:Check BTF as the kernel would, listing every problem' \
 'info:Summarize a BTF blob\: header, sections, types per kind' \
@@ -371,6 +421,11 @@ _btfkit__subcmd__help__subcmd__check_commands() {
 _btfkit__subcmd__help__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit help completions commands' commands "$@"
+}
+(( $+functions[_btfkit__subcmd__help__subcmd__dedup_commands] )) ||
+_btfkit__subcmd__help__subcmd__dedup_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit help dedup commands' commands "$@"
 }
 (( $+functions[_btfkit__subcmd__help__subcmd__distill_commands] )) ||
 _btfkit__subcmd__help__subcmd__distill_commands() {
@@ -422,6 +477,11 @@ _btfkit__subcmd__help__subcmd__scan_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit help scan commands' commands "$@"
 }
+(( $+functions[_btfkit__subcmd__help__subcmd__sort_commands] )) ||
+_btfkit__subcmd__help__subcmd__sort_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit help sort commands' commands "$@"
+}
 (( $+functions[_btfkit__subcmd__help__subcmd__strip_commands] )) ||
 _btfkit__subcmd__help__subcmd__strip_commands() {
     local commands; commands=()
@@ -461,6 +521,11 @@ _btfkit__subcmd__retarget_commands() {
 _btfkit__subcmd__scan_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit scan commands' commands "$@"
+}
+(( $+functions[_btfkit__subcmd__sort_commands] )) ||
+_btfkit__subcmd__sort_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit sort commands' commands "$@"
 }
 (( $+functions[_btfkit__subcmd__strip_commands] )) ||
 _btfkit__subcmd__strip_commands() {

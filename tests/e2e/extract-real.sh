@@ -9,11 +9,11 @@
 # Exit status: 0 every comparison passed, 1 one differed, 2 the test could not run.
 #
 # Environment: BTFKIT (default: cargo build, target/release/btfkit), BTFKIT_CORPUS (default
-# ../shared/corpus), BTFKIT_E2E_CACHE (default target/e2e-cache), BTFKIT_LINUX72 (optional).
+# ../shared/corpus), BTFKIT_E2E_CACHE (default ~/.cache/btfkit/e2e-cache), BTFKIT_LINUX72 (optional).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 corpus="${BTFKIT_CORPUS:-$root/../shared/corpus}"
-cache="${BTFKIT_E2E_CACHE:-$root/target/e2e-cache}"
+cache="${BTFKIT_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/e2e-cache}"
 die() { echo "extract-real: error: $*" >&2; exit 2; }
 if [ -z "${BTFKIT:-}" ]; then
   (cd "$root" && cargo build --release -q -p btfkit-cli) || die "cargo build failed"

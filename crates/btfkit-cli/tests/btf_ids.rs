@@ -160,7 +160,8 @@ fn ids_flags_a_distilled_module_whose_btf_ids_were_not_rewritten() {
 
     // Rewritten: every entry names its type, over the distilled base and relocated.
     let ids = BtfIds::parse(&ko).unwrap().unwrap();
-    let (d, section, _) = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap();
+    let (d, section, _) =
+        btfkit::module::distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf).unwrap();
     let mut p = Patch::new();
     p.set(".BTF", &d.split)
         .set(".BTF.base", &d.base)

@@ -161,6 +161,12 @@ cases! {
     check_refused: ["check", "--base", "tiny.btf", "dist.ko", "dummy.ko"];
     check_json: ["check", "--json", "--base", "tiny.btf", "dist.ko"];
     check_unreadable: ["check", "--base", "vmlinux.btf", "tree"];
+    // dedup
+    dedup_modules: ["dedup", "--base", "vmlinux.btf", "dummy.ko", "veth.ko.xz", "dist.ko", "-o", "out.btf"];
+    dedup_split_without_base: ["dedup", "dummy.ko", "-o", "out.btf"];
+    dedup_wrong_base: ["dedup", "--base", "tiny.btf", "dummy.ko", "-o", "out.btf"];
+    dedup_output_is_input: ["dedup", "--base", "vmlinux.btf", "dummy.ko", "-o", "dummy.ko"];
+    dedup_no_input: ["dedup", "-o", "out.btf"];
     // ids
     ids_no_section: ["ids", "--base", "vmlinux.btf", "dummy.ko"];
     ids_not_elf: ["ids", "dummy.btf"];

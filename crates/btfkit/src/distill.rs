@@ -21,6 +21,7 @@ use crate::fields::Fields;
 use crate::id::{IdMap, TypeId};
 use crate::kind::Kind;
 use crate::read::{Btf, Type};
+use crate::sort::{self, Order};
 use crate::write::Builder;
 use crate::Endian;
 
@@ -69,6 +70,9 @@ pub enum DistillError {
     /// A type could not be copied (unknown kind).
     #[error(transparent)]
     Copy(#[from] crate::Error),
+    /// The new split could not be sorted.
+    #[error(transparent)]
+    Sort(#[from] sort::SortError),
 }
 
 /// The result of [`distill`].
@@ -86,6 +90,8 @@ pub struct Distilled {
     pub base_types: u32,
     /// Number of base types copied into the new split.
     pub copied_types: u32,
+    /// Which bytes these are: [`Order::Kernel`] or [`Order::Libbpf`].
+    pub order: Order,
 }
 
 /// Where a collected base type goes.
@@ -125,6 +131,38 @@ pub struct Root {
 /// from a split type: named composites and enums go to the distilled base, other types
 /// are copied into the split). With no roots the output is [`distill`]'s.
 pub fn distill_with_roots(split: &Btf<'_>, roots: &[Root]) -> Result<Distilled, DistillError> {
+    distill_ordered(split, roots, Order::Libbpf)
+}
+
+/// [`distill_with_roots`] in the bytes `order` asks for ([`Order::Auto`] decided by the
+/// split's base). [`Order::Libbpf`]: libbpf 1.7's `btf__distill_base`. [`Order::Kernel`]:
+/// what `resolve_btfids --distill_base` of Linux 6.19+ writes: the same types, both blobs
+/// with the 32-byte header of libbpf 1.8, then the new split sorted by name
+/// ([`sort::sort_by_name`]; its string section stays in distillation order).
+pub fn distill_ordered(
+    split: &Btf<'_>,
+    roots: &[Root],
+    order: Order,
+) -> Result<Distilled, DistillError> {
+    let base = split.base().ok_or(DistillError::NotSplit)?;
+    let order = order.resolve(base);
+    let mut d = distill_unsorted(split, roots, order == Order::Kernel)?;
+    d.order = order;
+    if order == Order::Kernel {
+        let new_base = Btf::parse(&d.base)?;
+        let new_split = Btf::parse_split(&d.split, &new_base)?;
+        let sorted = sort::sort_by_name(&new_split)?;
+        d.split = sorted.bytes;
+        d.id_map = d.id_map.then(&sorted.map.to_id_map());
+    }
+    Ok(d)
+}
+
+fn distill_unsorted(
+    split: &Btf<'_>,
+    roots: &[Root],
+    extended_header: bool,
+) -> Result<Distilled, DistillError> {
     let base = split.base().ok_or(DistillError::NotSplit)?;
     let split_start = split.start_id().0;
     // Used base ids, ascending: both blobs list their base types in base id order.
@@ -134,7 +172,7 @@ pub fn distill_with_roots(split: &Btf<'_>, roots: &[Root]) -> Result<Distilled, 
     let mut new_ids = vec![0u32; used.len()];
 
     // The distilled base: INT/FLOAT/FWD, and member-less named composites/enums.
-    let mut new_base = Builder::new();
+    let mut new_base = Builder::new().with_extended_header(extended_header);
     for (k, &i) in used.iter().enumerate() {
         let t = base.type_by_id(TypeId(i)).expect("collected ids exist");
         let (name, named) = (split.name(&t), t.name_off().0 != 0);
@@ -149,7 +187,7 @@ pub fn distill_with_roots(split: &Btf<'_>, roots: &[Root]) -> Result<Distilled, 
     }
 
     // The new split: original split types, then the copied base types.
-    let mut new_split = Builder::new_split_over(&new_base);
+    let mut new_split = Builder::new_split_over(&new_base).with_extended_header(extended_header);
     for t in split.types() {
         new_split.add_type_copy(split, &t)?;
     }
@@ -180,6 +218,7 @@ pub fn distill_with_roots(split: &Btf<'_>, roots: &[Root]) -> Result<Distilled, 
         base_types: new_base.type_count(),
         copied_types: copied,
         id_map,
+        order: Order::Libbpf,
     })
 }
 

@@ -13,9 +13,14 @@
 //!   at rest; a builder and serializer (byte-identical to libbpf); `.BTF`, `.BTF.base`,
 //!   `.BTF_ids` and the byte-preserving patcher of ELF objects; bpftool's raw text and
 //!   JSON.
-//! - [`distill`](mod@distill), [`relocate`](mod@relocate): libbpf's `btf__distill_base`
-//!   and `btf__relocate`, byte-identical, with a report of every failure.
-//! - [`module`]: the workflows on kernel module files: open, distill, retarget, strip,
+//! - [`dedup`](mod@dedup): libbpf's `btf__dedup`, byte-identical: type and string
+//!   deduplication of parsed or built BTF, and merging several BTFs.
+//! - [`distill`](mod@distill), [`relocate`](mod@relocate), [`sort`](mod@sort): libbpf's
+//!   `btf__distill_base` and `btf__relocate`, byte-identical, with a report of every
+//!   failure; type renumbering (`btf__permute`), the by-name order of Linux 6.19+ builds,
+//!   the kernel's sortedness check, and which bytes the writers produce ([`sort::Order`]:
+//!   libbpf 1.7's, or the kernel build's).
+//! - [`module`]: the workflows on kernel module files: open, distill, retarget, sort, strip,
 //!   check.
 //! - [`dwarf`], [`gen`]: the DWARF of ELF objects (relocated as libdwfl does) and BTF
 //!   generated from it as pahole 1.32 encodes it for a kernel module.
@@ -128,6 +133,7 @@
 //! ```
 
 pub mod compress;
+pub mod dedup;
 pub mod distill;
 pub mod dump;
 pub mod dwarf;
@@ -145,6 +151,7 @@ pub mod module;
 pub mod raw;
 pub mod read;
 pub mod relocate;
+pub mod sort;
 pub mod validate;
 pub mod write;
 

@@ -256,7 +256,9 @@ fn distill_keeps_named_base_types_and_rewrites_ids() {
             roots[3].why
         );
 
-        let (d, section, _) = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap();
+        let (d, section, _) =
+            btfkit::module::distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf)
+                .unwrap();
         let db = Btf::parse(&d.base).unwrap();
         let ds = Btf::parse_split(&d.split, &db).unwrap();
         let new = BtfIds::parse(
@@ -315,7 +317,8 @@ fn a_vmlinux_func_entry_cannot_be_distilled_and_is_named() {
         .unwrap()
         .unwrap();
     assert_eq!(ids.entries.last().unwrap().stored, VMLINUX_FN);
-    let err = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap_err();
+    let err = btfkit::module::distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf)
+        .unwrap_err();
     match &err {
         btfkit::module::ModuleError::Distill(DistillError::UnexpectedRoot {
             base_id, why, ..
@@ -365,7 +368,8 @@ fn retarget_composes_distill_and_relocation_maps() {
     let new_base_bytes = b.to_bytes(class.endian);
     let new_base = Btf::parse(&new_base_bytes).unwrap();
 
-    let (d, _, _) = btfkit::module::distill_with_btf_ids(&split, &ids).unwrap();
+    let (d, _, _) =
+        btfkit::module::distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf).unwrap();
     let db = Btf::parse(&d.base).unwrap();
     let ds = Btf::parse_split(&d.split, &db).unwrap();
     let r = btfkit::relocate::relocate(&ds, &new_base, Default::default()).unwrap();

@@ -5,4 +5,5 @@
 pub mod gen_oracle;
 pub mod libbpf;
 pub mod libbpf_build;
+pub mod libbpf_dedup;
 pub mod libbpf_elf;

@@ -14,7 +14,7 @@
 //!   gives: those modules fail insmod on 6.12) is reported as mismatching.
 //!
 //! The package comes from the e2e download cache (`$BTFKIT_E2E_CACHE`, default
-//! `target/e2e-cache`, filled by `tests/e2e/kernel-accepts.sh` or by this test). When the
+//! `~/.cache/btfkit/e2e-cache`, filled by `tests/e2e/kernel-accepts.sh` or by this test). When the
 //! cache has no 6.12 cloud kernel:
 //! - with `BTFKIT_CORPUS` set (CI), the test downloads the oldest
 //!   `linux-image-6.12.*+deb12-cloud-amd64-unsigned` with `apt-get download` into the
@@ -229,8 +229,9 @@ fn check_module(name: &str, ko: &[u8], base: &Btf<'_>, lb_base: &LibbpfBtf) -> u
     let before = meaning(&ids, &split, Some);
 
     let roots = ids.roots(&split);
-    let (d, section, _) = btfkit::module::distill_with_btf_ids(&split, &ids)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (d, section, _) =
+        btfkit::module::distill_with_btf_ids(&split, &ids, btfkit::sort::Order::Libbpf)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     if roots.is_empty() {
         // Nothing extra to keep: exactly libbpf's distill.
         let lb_split = LibbpfBtf::parse_split(&secs.btf, lb_base).expect("libbpf reads");

@@ -1,6 +1,6 @@
 //! Debian bookworm's 6.12 cloud kernel package (`linux-image-6.12.*+deb12-cloud-amd64-unsigned`,
 //! the oldest available), the real modules with `.BTF_ids` that tests check against: in
-//! the e2e download cache (`$BTFKIT_E2E_CACHE`, default `target/e2e-cache`, the layout
+//! the e2e download cache (`$BTFKIT_E2E_CACHE`, default `~/.cache/btfkit/e2e-cache`, the layout
 //! `tests/e2e/kernel-accepts.sh` fills: `NAME_VERSION/{root/,package.deb,.complete}`).
 //!
 //! [`package`] finds it there, or downloads it when CI asks for real data
@@ -14,7 +14,13 @@ use std::process::Command;
 pub fn cache_dir() -> PathBuf {
     std::env::var_os("BTFKIT_E2E_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| crate::root().join("target/e2e-cache"))
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(|| crate::root().join("target"));
+            home.join("btfkit/e2e-cache")
+        })
 }
 
 /// `1.2.10` > `1.2.9`: compares runs of digits numerically.

@@ -15,9 +15,11 @@
 //!   from the e2e download cache or downloaded when CI asks for real data.
 //! - [`images`]: small kernel images (vmlinux ELF, bzImage, EFI zboot, arm64 `Image`)
 //!   around small BTF, in every compression.
+//! - [`dedup_selftests`]: the kernel selftests' `dedup_tests` table.
 
 pub mod btf_ids;
 pub mod debian612;
+pub mod dedup_selftests;
 pub mod images;
 
 use std::path::{Path, PathBuf};

@@ -76,7 +76,25 @@ fn ids_text(ids: &IdsCheck) -> String {
     t
 }
 
+/// [`render_finding`], with what the verdict says about the order of the module's types
+/// on a target that is sorted by name: on the first line of the text, and as `sorted`.
 pub(crate) fn render(v: &Verdict) -> Rendered {
+    let mut r = render_finding(v);
+    if let Some(sorted) = v.sorted {
+        r.json["sorted"] = json!(sorted);
+        let note = if sorted {
+            "sorted by name, like the target"
+        } else {
+            "not sorted by name although the target is: the kernel looks its names up one by \
+             one (`btfkit distill --order kernel` or `btfkit sort` sorts it)"
+        };
+        let at = r.text.find('\n').unwrap_or(r.text.len());
+        r.text.insert_str(at, &format!(" [{note}]"));
+    }
+    r
+}
+
+fn render_finding(v: &Verdict) -> Rendered {
     let form = v.form.as_str();
     match &v.finding {
         Finding::Accepted { hazards } => {

@@ -29,11 +29,17 @@ file's compression; -o OUT compresses as OUT's name says (.ko: none, .ko.xz, .ko
 dropped (it would no longer match): re-sign the module if the kernel enforces signatures.
 Modules that already have .BTF.base, or have no .BTF, are left as they are in a tree.
 
+The bytes are those of the kernel's own build when BASE is sorted by name (Linux 6.19+:
+resolve_btfids --distill_base, which sorts the types by name), else those of libbpf 1.7's
+btf__distill_base; --order picks one.
+
 A module's .BTF_ids (the type ids of its kfunc sets and BTF_ID_LISTs, which the kernel
 reads in the module's id space) are rewritten in the same patch, sets re-sorted as
-resolve_btfids leaves them; the vmlinux types they name are kept like referenced ones. A
-module whose .BTF_ids name a vmlinux function, or do not match its .BTF to begin with, is
-refused and left as it is (`btfkit ids` lists the entries).";
+resolve_btfids leaves them (each kfunc keeping its flags); in libbpf's order the vmlinux
+types they name are kept like referenced ones, in the kernel's they must be referenced
+(else the module is refused: --order libbpf keeps them). A module whose .BTF_ids name a
+vmlinux function, or do not match its .BTF to begin with, is refused and left as it is
+(`btfkit ids` lists the entries).";
 
 const EXIT: &str =
     "Exit status: 0 when every module was distilled, 1 when one was refused or failed, 2 on
@@ -80,6 +86,8 @@ pub struct Opts {
     /// *.ko.xz, *.ko.gz, *.ko.zst. Files with several hard links are refused.
     #[arg(long, conflicts_with_all = ["out_base", "out_split"])]
     in_place: bool,
+    #[command(flatten)]
+    order: super::OrderFlag,
     /// Skip validating the inputs (forensics).
     #[arg(long)]
     no_validate: bool,
@@ -109,6 +117,8 @@ impl Opts {
         let base = base_file.parse(!self.no_validate)?;
         let opts = DistillOptions {
             validate: !self.no_validate,
+            // Decided once for every module (it reads the whole base).
+            order: self.order.order.resolve(&base),
         };
         if self.out.is_some() || self.in_place {
             let rewrite = Rewrite {

@@ -68,6 +68,7 @@ impl Opts {
                         })),
                         "types": btf.type_count(),
                         "kinds": kinds,
+                        "sorted": btfkit::sort::is_sorted(btf),
                         "validated": !self.btf.no_validate,
                     }),
                 );
@@ -119,6 +120,7 @@ impl Opts {
                     outln!("    {:<12}{n:>8}", Kind(k as u8).to_string())?;
                 }
             }
+            outln!("  order:        {}", super::sort_state_text(btf))?;
             outln!(
                 "  valid:        {}",
                 if self.btf.no_validate {

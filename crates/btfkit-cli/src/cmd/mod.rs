@@ -2,6 +2,7 @@
 
 pub(crate) mod check;
 mod completions;
+mod dedup;
 mod distill;
 mod dump;
 mod extract;
@@ -11,6 +12,7 @@ mod man;
 mod relocate;
 mod retarget;
 mod scan;
+mod sort;
 mod strip;
 mod validate;
 
@@ -23,12 +25,16 @@ pub enum Command {
     Dump(dump::Opts),
     /// Distill module BTF: a new split BTF over a small distilled base (.BTF.base).
     Distill(distill::Opts),
+    /// Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one.
+    Dedup(dedup::Opts),
     /// Relocate split BTF from its distilled base onto a full vmlinux BTF.
     Relocate(relocate::Opts),
     /// Rewrite module BTF built against one vmlinux as split BTF against another.
     Retarget(retarget::Opts),
     /// Remove .BTF and .BTF.base from kernel modules.
     Strip(strip::Opts),
+    /// Sort BTF types by name, as the kernel's build (resolve_btfids) does.
+    Sort(sort::Opts),
     /// Would the kernel with this vmlinux BTF accept these modules' BTF?
     Check(check::Opts),
     /// Check BTF as the kernel would, listing every problem.
@@ -53,9 +59,11 @@ impl Command {
         match self {
             Command::Dump(o) => o.run(),
             Command::Distill(o) => o.run(),
+            Command::Dedup(o) => o.run(),
             Command::Relocate(o) => o.run(),
             Command::Retarget(o) => o.run(),
             Command::Strip(o) => o.run(),
+            Command::Sort(o) => o.run(),
             Command::Check(o) => o.run(),
             Command::Validate(o) => o.run(),
             Command::Info(o) => o.run(),
@@ -91,6 +99,41 @@ impl BtfFlags {
         crate::input::OpenOptions {
             base: self.base.clone(),
             no_validate: self.no_validate,
+        }
+    }
+}
+
+/// `--order`, shared by the commands that write module BTF.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct OrderFlag {
+    /// Which bytes to write: `kernel` as the kernel's own build (Linux 6.19+,
+    /// resolve_btfids: types sorted by name, the 32-byte header of its libbpf), `libbpf` as
+    /// libbpf 1.7's btf__distill_base; `auto`: kernel when the vmlinux BTF the result is
+    /// for is sorted by name (built by Linux 6.19 or later), else libbpf.
+    #[arg(long, value_name = "ORDER", default_value = "auto")]
+    pub order: btfkit::sort::Order,
+}
+
+/// Whether `btf`'s own types are sorted by name as the kernel's `btf_check_sorted`
+/// judges module BTF, in words.
+pub fn sort_state_text(btf: &btfkit::Btf<'_>) -> String {
+    use btfkit::sort::SortState;
+    match btfkit::sort::check_sorted(btf) {
+        SortState::Sorted { .. } => {
+            "sorted by name (the kernel looks its names up by binary search)".to_string()
+        }
+        SortState::Unsorted { at } => {
+            let name = |id: btfkit::TypeId| {
+                btf.type_by_id(id)
+                    .map(|t| btfkit::escape::escape_bytes(btf.name(&t)).into_owned())
+                    .unwrap_or_default()
+            };
+            let prev = btfkit::TypeId(at.0 - 1);
+            format!(
+                "not sorted by name: [{at}] '{}' sorts before [{prev}] '{}' (the kernel looks its names up one by one)",
+                name(at),
+                name(prev)
+            )
         }
     }
 }

@@ -20,7 +20,9 @@ BTF over NEW_VMLINUX, with no .BTF.base, for kernels that do not read .BTF.base.
 that already has .BTF.base is relocated from it (--from is then not needed). Every other
 section keeps its bytes and index; --in-place keeps each file's compression (-o: as OUT's
 name says); an appended module signature is dropped. The module's .BTF_ids (kfunc sets,
-BTF_ID_LISTs) are rewritten into NEW_VMLINUX's id space and their sets re-sorted.";
+BTF_ID_LISTs) are rewritten into NEW_VMLINUX's id space and their sets re-sorted. When
+NEW_VMLINUX is sorted by name (Linux 6.19+), so is the result, as the kernel's own build
+leaves module BTF (--order picks).";
 
 const EXIT: &str =
     "Exit status: 0 retargeted, 1 a module does not relocate onto NEW_VMLINUX (every reason is
@@ -48,6 +50,8 @@ pub struct Opts {
     /// and the kernel match any kind of the same name).
     #[arg(long)]
     strict_kinds: bool,
+    #[command(flatten)]
+    order: super::OrderFlag,
     /// Skip validating the inputs (forensics).
     #[arg(long)]
     no_validate: bool,
@@ -75,6 +79,7 @@ impl Opts {
         let old = old_file.as_ref().map(|f| f.parse(validate)).transpose()?;
         let opts = RetargetOptions {
             validate,
+            order: self.order.order.resolve(&new),
             relocate: btfkit::relocate::Options {
                 strict_kinds: self.strict_kinds,
             },

@@ -139,13 +139,18 @@ impl Opts {
             let blobs = input.blobs()?;
             let mut problems = 0usize;
             let mut list = Vec::new();
+            // How the kernel will judge the order of the module's (or vmlinux's) types.
+            let mut order = None;
             if let Some(dist) = &blobs.dist_base {
                 let (dist_btf, errors) = check(dist, None);
                 problems += errors.len();
                 list.extend(self.report(&input.label, Section::BtfBase, &errors, None)?);
                 if let Some(dist_btf) = &dist_btf {
                     if errors.is_empty() {
-                        let (_, errors) = check(&blobs.btf, Some(dist_btf));
+                        let (split, errors) = check(&blobs.btf, Some(dist_btf));
+                        order = split
+                            .as_ref()
+                            .map(|s| (btfkit::sort::is_sorted(s), super::sort_state_text(s)));
                         problems += errors.len();
                         list.extend(self.report(
                             &input.label,
@@ -175,7 +180,10 @@ impl Opts {
                         input.label
                     );
                 }
-                let (_, errors) = check(&blobs.btf, base_ref);
+                let (btf, errors) = check(&blobs.btf, base_ref);
+                order = btf
+                    .as_ref()
+                    .map(|s| (btfkit::sort::is_sorted(s), super::sort_state_text(s)));
                 problems += errors.len();
                 list.extend(self.report(
                     &input.label,
@@ -189,12 +197,16 @@ impl Opts {
                 "input": input.label,
                 "valid": problems == 0,
                 "problems": list,
+                "sorted": order.as_ref().filter(|_| problems == 0).map(|o| o.0),
             }));
             if self.output.json || self.output.quiet {
                 continue;
             }
             if problems == 0 {
                 outln!("{}: ok", input.label)?;
+                if let Some((_, order)) = order {
+                    outln!("{}: {order}", input.label)?;
+                }
             } else {
                 outln!(
                     "{}: invalid ({problems} problem{})",

@@ -580,22 +580,7 @@ impl BtfIds {
             e.put_u32(&mut out, offset as usize, new);
         }
         for set in &self.sets {
-            let first = (set.offset + set.kind.header_len()) as usize;
-            let stride = set.kind.stride() as usize;
-            let n = set.cnt as usize;
-            let mut items: Vec<[u8; 8]> = (0..n)
-                .map(|i| {
-                    let at = first + i * stride;
-                    let mut item = [0u8; 8];
-                    item[..stride].copy_from_slice(&out[at..at + stride]);
-                    item
-                })
-                .collect();
-            items.sort_by_key(|item| e.u32(item, 0));
-            for (i, item) in items.iter().enumerate() {
-                let at = first + i * stride;
-                out[at..at + stride].copy_from_slice(&item[..stride]);
-            }
+            sort_set(e, &mut out, set, set.cnt);
         }
         Ok(out)
     }
@@ -745,6 +730,27 @@ impl BtfIds {
             }
         }
         roots
+    }
+}
+
+/// Sorts the first `n` slots of `set` in `out` by id as `resolve_btfids` does (a set's
+/// ids as `u32`s, a set8's pairs by their id with their flags); stable. The slots must
+/// lie inside `out`.
+fn sort_set(e: Endian, out: &mut [u8], set: &Set, n: u32) {
+    let first = (set.offset + set.kind.header_len()) as usize;
+    let stride = set.kind.stride() as usize;
+    let mut items: Vec<[u8; 8]> = (0..n as usize)
+        .map(|i| {
+            let at = first + i * stride;
+            let mut item = [0u8; 8];
+            item[..stride].copy_from_slice(&out[at..at + stride]);
+            item
+        })
+        .collect();
+    items.sort_by_key(|item| e.u32(item, 0));
+    for (i, item) in items.iter().enumerate() {
+        let at = first + i * stride;
+        out[at..at + stride].copy_from_slice(&item[..stride]);
     }
 }
 
@@ -902,6 +908,21 @@ pub fn describe_id(id: u32, target: Option<u32>, is: &Option<Named>) -> String {
         None => {}
     }
     s
+}
+
+/// The id `resolve_btfids` gives in `new` to what type `id` of `old` is: the first type
+/// (base first, then by id) of the same kind and name, for the kinds `.BTF_ids` entries
+/// name (FUNC, STRUCT, UNION, TYPEDEF). `None` for other kinds, for ids that are not
+/// types of `old`, and when `new` has no such type.
+pub fn by_name(old: &Btf<'_>, new: &Btf<'_>, id: u32) -> Option<u32> {
+    let t = old.type_by_id(TypeId(id))?;
+    if !matches!(
+        t.kind(),
+        Kind::FUNC | Kind::STRUCT | Kind::UNION | Kind::TYPEDEF
+    ) {
+        return None;
+    }
+    new.find_by_name_kind(old.name(&t), t.kind()).map(|t| t.0)
 }
 
 #[cfg(test)]

@@ -438,7 +438,11 @@ pub fn commit_with(staged: Vec<Staged>, sync: Sync) -> Vec<FileError> {
             continue;
         }
         *done = true;
-        let dir = dest.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // A bare file name's parent is "", which names no directory.
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }

@@ -77,6 +77,11 @@ pub struct Verdict {
     pub form: Form,
     /// What was found.
     pub finding: Finding,
+    /// When the target vmlinux is sorted by name (Linux 6.19+, whose kernel then looks
+    /// module names up by binary search): whether the module's BTF, as the kernel will
+    /// hold it, is sorted too ([`crate::sort::is_sorted`], the kernel's
+    /// `btf_check_sorted`). None for an older target, or BTF that was not read.
+    pub sorted: Option<bool>,
 }
 
 impl Verdict {
@@ -104,6 +109,7 @@ pub fn check(
             return Ok(Verdict {
                 form: Form::Split,
                 finding: Finding::CompressedSection(name),
+                sorted: None,
             })
         }
         Err(e) => return Err(e),
@@ -119,6 +125,7 @@ pub fn check(
             wrong_base: false,
             invalid,
         },
+        sorted: None,
     };
     let dist_btf = match parse_checked(dist, None, Section::BtfBase, true) {
         Ok(b) => b,
@@ -134,6 +141,7 @@ pub fn check(
             return Ok(Verdict {
                 form,
                 finding: Finding::DoesNotRelocate(e),
+                sorted: None,
             })
         }
     };
@@ -161,6 +169,7 @@ pub fn check(
             Some(ids) if !ids.is_ok() => Finding::StaleBtfIds(ids),
             _ => Finding::Accepted { hazards },
         },
+        sorted: sorted_on(target, &rs),
     })
 }
 
@@ -176,6 +185,7 @@ fn check_split(data: &[u8], btf: &[u8], target: &Btf<'_>) -> Result<Verdict, Mod
                     wrong_base: invalid.wrong_base(),
                     invalid,
                 },
+                sorted: None,
             })
         }
     };
@@ -188,5 +198,11 @@ fn check_split(data: &[u8], btf: &[u8], target: &Btf<'_>) -> Result<Verdict, Mod
                 hazards: Vec::new(),
             },
         },
+        sorted: sorted_on(target, &split),
     })
+}
+
+/// Whether `module` (over `target`) is sorted, when `target` is.
+fn sorted_on(target: &Btf<'_>, module: &Btf<'_>) -> Option<bool> {
+    crate::sort::is_sorted(target).then(|| crate::sort::is_sorted(module))
 }

@@ -8,6 +8,7 @@ use super::{check_readback, sections, IdsRewrite, ModuleError, Outcome, Rewritte
 use crate::distill::Distilled;
 use crate::elf::{btf_ids, patch};
 use crate::error::Section;
+use crate::sort::Order;
 use crate::Btf;
 
 /// Options of [`distill`] and [`distill_raw`].
@@ -15,11 +16,17 @@ use crate::Btf;
 pub struct DistillOptions {
     /// Validate the module's BTF before distilling (on by default; off for forensics).
     pub validate: bool,
+    /// Which bytes to write ([`Order::Auto`] by default: the kernel build's when the base
+    /// vmlinux is sorted by name, libbpf 1.7's otherwise).
+    pub order: Order,
 }
 
 impl Default for DistillOptions {
     fn default() -> Self {
-        DistillOptions { validate: true }
+        DistillOptions {
+            validate: true,
+            order: Order::Auto,
+        }
     }
 }
 
@@ -38,14 +45,16 @@ pub struct DistilledModule {
     pub old_len: usize,
     /// The `.BTF_ids` rewrite, when the module has `.BTF_ids`.
     pub ids: Option<IdsRewrite>,
+    /// Which bytes were written: [`Order::Kernel`] or [`Order::Libbpf`].
+    pub order: Order,
 }
 
 impl std::fmt::Display for DistilledModule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "distilled: {} types in .BTF.base ({} bytes), {} base types copied into .BTF ({} bytes, was {})",
-            self.base_types, self.base_len, self.copied_types, self.split_len, self.old_len
+            "distilled ({} order): {} types in .BTF.base ({} bytes), {} base types copied into .BTF ({} bytes, was {})",
+            self.order, self.base_types, self.base_len, self.copied_types, self.split_len, self.old_len
         )?;
         if let Some(ids) = &self.ids {
             write!(f, "; {ids}")?;
@@ -57,9 +66,11 @@ impl std::fmt::Display for DistilledModule {
 /// Distills the `.BTF` of the module `elf` (decompressed ELF bytes) over `base`, the
 /// vmlinux BTF it was built against, and writes the result into the module: `.BTF`
 /// becomes the new split BTF, `.BTF.base` is added, `.BTF_ids` (when present) are
-/// rewritten into the new id space with their sets re-sorted, and the vmlinux types
-/// they name are kept like referenced ones. Every other section keeps its bytes and
-/// index.
+/// rewritten into the new id space with their sets re-sorted ([`distill_with_btf_ids`]:
+/// in libbpf's order the vmlinux types they name are kept like referenced ones, in the
+/// kernel's they must be referenced). Every other section keeps its bytes and
+/// index. [`DistillOptions::order`] picks libbpf 1.7's bytes or those of the kernel's
+/// own build (`resolve_btfids --distill_base`, types sorted by name).
 ///
 /// A module without `.BTF`, or with `.BTF.base` already, is [`Outcome::Unchanged`].
 /// Refusals ([`ModuleError::is_refusal`]): `.BTF_ids` that do not name their types to
@@ -77,13 +88,13 @@ pub fn distill(
     }
     let split = parse_checked(&secs.btf, Some(base), Section::Btf, opts.validate)?;
     let Some(ids) = read_for_rewrite(elf, &split)? else {
-        let d = crate::distill::distill(&split)?;
+        let d = crate::distill::distill_ordered(&split, &[], opts.order)?;
         let patched = patch::set_btf(elf, &d.split, Some(&d.base))?;
         check_readback(&patched.elf, &d.split, Some(&d.base))?;
         let summary = summary(&d, secs.btf.len(), None);
         return Ok(Outcome::Rewritten(Rewritten { patched, summary }));
     };
-    let (d, section, kept) = distill_with_btf_ids(&split, &ids)?;
+    let (d, section, kept) = distill_with_btf_ids(&split, &ids, opts.order)?;
     let mut edits = patch::Patch::new();
     edits
         .set(".BTF", &d.split)
@@ -111,6 +122,7 @@ fn summary(d: &Distilled, old_len: usize, ids: Option<IdsRewrite>) -> DistilledM
         split_len: d.split.len(),
         old_len,
         ids,
+        order: d.order,
     }
 }
 
@@ -145,8 +157,8 @@ pub fn distill_raw(
         None
     };
     let distilled = match &ids {
-        Some(ids) => distill_with_btf_ids(&split, ids)?.0,
-        None => crate::distill::distill(&split)?,
+        Some(ids) => distill_with_btf_ids(&split, ids, opts.order)?.0,
+        None => crate::distill::distill_ordered(&split, &[], opts.order)?,
     };
     Ok(RawDistilled {
         distilled,

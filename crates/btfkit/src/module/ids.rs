@@ -2,8 +2,9 @@
 //! distillation, rewritten into the new id space, checked after, and judged for `check`.
 
 use super::{first_problems, ModuleError};
-use crate::distill::{distill_with_roots, Distilled, Root};
-use crate::elf::btf_ids::BtfIds;
+use crate::distill::{distill_ordered, Distilled, Root};
+use crate::elf::btf_ids::{self, BtfIds};
+use crate::sort::Order;
 use crate::{Btf, Kind, TypeId};
 
 /// The `.BTF_ids` of a module about to be rewritten (None when it has none), checked
@@ -23,16 +24,26 @@ pub(crate) fn read_for_rewrite(elf: &[u8], btf: &Btf<'_>) -> Result<Option<BtfId
     Ok(Some(ids))
 }
 
-/// Distills `split` (a module's split BTF over the vmlinux it was built against)
-/// keeping every base type that `ids` (its `.BTF_ids`) names ([`BtfIds::roots`]) by the
-/// reference rules, and rewrites `ids` into the new id space: the new `.BTF.base` and
-/// `.BTF`, the new `.BTF_ids` section, and how many of its entries name base types. An
-/// entry naming a base type a distilled base cannot hold (a vmlinux FUNC) is a refusal
-/// ([`DistillError::UnexpectedRoot`](crate::distill::DistillError::UnexpectedRoot))
-/// naming the entry.
+/// Distills `split` (a module's split BTF over the vmlinux it was built against) in the
+/// bytes `order` asks for ([`Order::Auto`] decided by `split`'s base), and rewrites
+/// `ids` (its `.BTF_ids`) into the new id space: the new `.BTF.base` and `.BTF`, the new
+/// `.BTF_ids` section, and how many of its entries name base types.
+///
+/// - [`Order::Libbpf`]: every base type that `ids` name ([`BtfIds::roots`]) is kept by
+///   the reference rules, and each id is mapped through the distillation. An entry
+///   naming a base type a distilled base cannot hold (a vmlinux FUNC) is a refusal
+///   ([`DistillError::UnexpectedRoot`](crate::distill::DistillError::UnexpectedRoot))
+///   naming the entry.
+/// - [`Order::Kernel`]: as `resolve_btfids --distill_base` of Linux 6.19+: distilled
+///   without roots (the kernel's build keeps only the vmlinux types split types refer
+///   to), the split sorted by name, and each id the first type of its kind and name in
+///   the result ([`btf_ids::by_name`], how `resolve_btfids` resolves entries), sets
+///   re-sorted with their flags. An entry naming a vmlinux type that no split type
+///   refers to is a refusal ([`ModuleError::LostInDistill`]).
 pub fn distill_with_btf_ids(
     split: &Btf<'_>,
     ids: &BtfIds,
+    order: Order,
 ) -> Result<(Distilled, Vec<u8>, usize), ModuleError> {
     let roots: Vec<Root> = ids
         .roots(split)
@@ -42,8 +53,25 @@ pub fn distill_with_btf_ids(
             why: r.why,
         })
         .collect();
-    let d = distill_with_roots(split, &roots)?;
-    let section = ids.rewrite(|id| d.id_map.get(TypeId(id)).map(|t| t.0))?;
+    let base = split.base().ok_or(crate::distill::DistillError::NotSplit)?;
+    if order.resolve(base) == Order::Libbpf {
+        let d = distill_ordered(split, &roots, Order::Libbpf)?;
+        let section = ids.rewrite(|id| d.id_map.get(TypeId(id)).map(|t| t.0))?;
+        return Ok((d, section, roots.len()));
+    }
+    let d = distill_ordered(split, &[], Order::Kernel)?;
+    if let Some(lost) = roots.iter().find(|r| d.id_map.get(r.id).is_none()) {
+        let t = split.type_by_id(lost.id).expect("roots are types");
+        return Err(ModuleError::LostInDistill {
+            why: lost.why.clone(),
+            kind: t.kind(),
+            name: split.name_lossy(&t),
+        });
+    }
+    let internal = |e: crate::Error| ModuleError::Internal(e.to_string());
+    let new_base = Btf::parse(&d.base).map_err(internal)?;
+    let new_split = Btf::parse_split(&d.split, &new_base).map_err(internal)?;
+    let section = ids.rewrite(|id| btf_ids::by_name(split, &new_split, id))?;
     Ok((d, section, roots.len()))
 }
 

@@ -11,8 +11,10 @@
 //!   vmlinux it was built against, or over its `.BTF.base` (distilled), relocated onto
 //!   a given vmlinux.
 //! - [`distill()`]: a module's `.BTF` over a small distilled base, written into the module
-//!   (`.BTF` + `.BTF.base`, `.BTF_ids` rewritten), byte-identical to libbpf.
+//!   (`.BTF` + `.BTF.base`, `.BTF_ids` rewritten), byte-identical to libbpf 1.7 or to
+//!   Linux 6.19+'s `resolve_btfids --distill_base` ([`Order`](crate::sort::Order)).
 //! - [`retarget()`]: plain split BTF built against one vmlinux, rewritten against another.
+//! - [`sort()`]: the module's types sorted by name, as the kernel's build leaves them.
 //! - [`strip()`]: `.BTF` and `.BTF.base` removed.
 //! - [`check()`]: would a kernel with this vmlinux BTF accept the module's BTF?
 //! - [`classify()`]: what a module's BTF is (none, plain split, distilled, invalid), its
@@ -40,6 +42,7 @@ mod ids;
 pub mod open;
 mod retarget;
 pub mod scan;
+mod sort;
 mod strip;
 
 pub use check::{check, Verdict};
@@ -48,6 +51,7 @@ pub use ids::{distill_with_btf_ids, IdsCheck};
 pub use open::{parse_checked, Invalid};
 pub use retarget::{retarget, RetargetOptions, RetargetedFrom, RetargetedModule};
 pub use scan::{classify, Class, Classified};
+pub use sort::{sort, SortOptions, SortedModule};
 pub use strip::{strip, Stripped};
 
 use crate::elf::btf_ids::{BtfIds, BtfIdsError};
@@ -101,6 +105,21 @@ pub enum ModuleError {
     /// `.BTF_ids` could not be read or rewritten.
     #[error(transparent)]
     BtfIds(#[from] BtfIdsError),
+    /// In the kernel's order, a `.BTF_ids` entry names a vmlinux type that no split type
+    /// refers to: the kernel's build distills without it (and leaves the entry 0).
+    #[error(
+        "{why} names {kind} '{name}', a vmlinux type the module's BTF does not refer to: \
+         distilled in the kernel's order (as the kernel's build distills) it would be lost; \
+         --order libbpf keeps it"
+    )]
+    LostInDistill {
+        /// The entry (or set slot).
+        why: String,
+        /// The type's kind.
+        kind: crate::Kind,
+        /// The type's name.
+        name: String,
+    },
     /// `.BTF_ids` do not name the types their symbols say, before any rewrite.
     #[error(
         "its .BTF_ids do not match its .BTF even before rewriting ({}); `btfkit ids` lists every entry",
@@ -126,6 +145,7 @@ impl ModuleError {
             self,
             ModuleError::Relocate(_)
                 | ModuleError::StaleBtfIds { .. }
+                | ModuleError::LostInDistill { .. }
                 | ModuleError::Distill(
                     crate::distill::DistillError::UnexpectedBaseReference { .. }
                 )
@@ -178,6 +198,8 @@ pub enum Unchanged {
     AlreadyDistilled,
     /// It has neither `.BTF` nor `.BTF.base` (nothing to strip).
     NoBtfSections,
+    /// Its types are sorted by name already (nothing to sort).
+    AlreadySorted,
 }
 
 impl std::fmt::Display for Unchanged {
@@ -186,6 +208,7 @@ impl std::fmt::Display for Unchanged {
             Unchanged::NoBtf => "no .BTF section",
             Unchanged::AlreadyDistilled => "already distilled (has .BTF.base)",
             Unchanged::NoBtfSections => "no .BTF or .BTF.base",
+            Unchanged::AlreadySorted => "sorted by name already",
         })
     }
 }

@@ -2,11 +2,13 @@
 //! split BTF against another (distill over the old vmlinux, relocate onto the new one),
 //! for kernels that do not read `.BTF.base`.
 
-use super::ids::{check_rewritten, distill_with_btf_ids, read_for_rewrite};
+use super::ids::{check_rewritten, read_for_rewrite};
 use super::open::parse_checked;
 use super::{check_readback, sections, IdsRewrite, ModuleError, Outcome, Rewritten, Unchanged};
+use crate::distill::Root;
 use crate::elf::{btf_ids, patch};
 use crate::error::Section;
+use crate::sort::Order;
 use crate::{Btf, TypeId};
 
 /// Options of [`retarget`].
@@ -16,6 +18,12 @@ pub struct RetargetOptions {
     pub validate: bool,
     /// Relocation options (`strict_kinds`).
     pub relocate: crate::relocate::Options,
+    /// Which bytes to write ([`Order::Auto`] by default: decided by the new vmlinux).
+    /// [`Order::Kernel`]: the result is sorted by name, as the kernel's build leaves
+    /// module BTF, and a distillation on the way has the 32-byte header of the kernel's
+    /// libbpf, which relocation keeps. [`Order::Libbpf`]: libbpf 1.7's distillation,
+    /// relocated.
+    pub order: Order,
 }
 
 impl Default for RetargetOptions {
@@ -23,6 +31,7 @@ impl Default for RetargetOptions {
         RetargetOptions {
             validate: true,
             relocate: Default::default(),
+            order: Order::Auto,
         }
     }
 }
@@ -50,6 +59,8 @@ pub struct RetargetedModule {
     /// Distilled types that landed on a type of another kind (`(distilled id, new id)`;
     /// the kernel matches by name alone, [`relocate::Options::strict_kinds`](crate::relocate::Options) refuses it).
     pub cross_kind: Vec<(TypeId, TypeId)>,
+    /// Which bytes were written: [`Order::Kernel`] (sorted by name) or [`Order::Libbpf`].
+    pub order: Order,
 }
 
 impl std::fmt::Display for RetargetedModule {
@@ -60,8 +71,8 @@ impl std::fmt::Display for RetargetedModule {
         };
         write!(
             f,
-            "retargeted ({how}): .BTF {} bytes, was {}",
-            self.split_len, self.old_len
+            "retargeted ({how}; {} order): .BTF {} bytes, was {}",
+            self.order, self.split_len, self.old_len
         )?;
         if let Some(ids) = &self.ids {
             write!(f, "; {ids}")?;
@@ -91,6 +102,7 @@ pub fn retarget(
     opts: &RetargetOptions,
 ) -> Result<Outcome<RetargetedModule>, ModuleError> {
     let validate = opts.validate;
+    let order = opts.order.resolve(new);
     let Some(secs) = sections(elf)? else {
         return Ok(Outcome::Unchanged(Unchanged::NoBtf));
     };
@@ -108,22 +120,26 @@ pub fn retarget(
         None => {
             let old = old.ok_or(ModuleError::NeedsOldBase)?;
             let split = parse_checked(&secs.btf, Some(old), Section::Btf, validate)?;
-            match read_for_rewrite(elf, &split)? {
-                None => {
-                    let d = crate::distill::distill(&split)?;
-                    (d.base, d.split, RetargetedFrom::OldBase, None, None)
-                }
-                Some(ids) => {
-                    let (d, _, kept) = distill_with_btf_ids(&split, &ids)?;
-                    (
-                        d.base,
-                        d.split,
-                        RetargetedFrom::OldBase,
-                        Some((ids, kept)),
-                        Some(d.id_map),
-                    )
-                }
-            }
+            // The vmlinux types .BTF_ids name are kept (the distillation is not written,
+            // so nothing asks for the kernel build's exact bytes of it).
+            let ids = read_for_rewrite(elf, &split)?;
+            let roots: Vec<Root> = ids
+                .iter()
+                .flat_map(|ids| ids.roots(&split))
+                .map(|r| Root {
+                    id: r.id,
+                    why: r.why,
+                })
+                .collect();
+            let d = crate::distill::distill_ordered(&split, &roots, order)?;
+            let ids = ids.map(|ids| (ids, roots.len()));
+            (
+                d.base,
+                d.split,
+                RetargetedFrom::OldBase,
+                ids,
+                Some(d.id_map),
+            )
         }
     };
     let dist = parse_checked(&dist_base, None, Section::BtfBase, validate)?;
@@ -135,30 +151,44 @@ pub fn retarget(
     };
     let r = crate::relocate::relocate(&split, new, opts.relocate)?;
     // What we write must be valid split BTF over the new base.
-    parse_checked(&r.split, Some(new), Section::Btf, true).map_err(|e| {
+    let relocated = parse_checked(&r.split, Some(new), Section::Btf, true).map_err(|e| {
         ModuleError::Internal(format!(
             "the relocated BTF is not valid over the new base: {e}"
         ))
     })?;
+    // In the kernel's order the result is sorted by name (a distillation in that order
+    // is already; a module's own .BTF.base may not be).
+    let sorted = match order {
+        Order::Kernel if !crate::sort::is_sorted(&relocated) => Some(
+            crate::sort::sort_by_name(&relocated)
+                .map_err(|e| ModuleError::Internal(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let (out_split, perm) = match &sorted {
+        Some(s) => (&s.bytes, Some(&s.map)),
+        None => (&r.split, None),
+    };
     let (patched, ids) = match &ids {
-        None => (patch::set_btf(elf, &r.split, None)?, None),
+        None => (patch::set_btf(elf, out_split, None)?, None),
         Some((ids, kept)) => {
-            // Old id -> distilled id -> id over the new vmlinux.
+            // Old id -> distilled id -> id over the new vmlinux -> sorted.
             let map = |old: u32| {
                 let dist = match &dist_map {
                     Some(m) => m.get(TypeId(old))?.0,
                     None => old,
                 };
-                r.id_map.get(TypeId(dist)).map(|t| t.0)
+                let id = r.id_map.get(TypeId(dist))?;
+                Some(perm.map_or(Some(id), |p| p.get(id))?.0)
             };
             let section = ids.rewrite(map)?;
             let mut edits = patch::Patch::new();
             edits
-                .set(".BTF", &r.split)
+                .set(".BTF", out_split)
                 .remove(".BTF.base")
                 .replace(btf_ids::SECTION, &section);
             let patched = edits.apply(elf)?;
-            let rs = Btf::parse_split(&r.split, new)
+            let rs = Btf::parse_split(out_split, new)
                 .map_err(|e| ModuleError::Internal(e.to_string()))?;
             check_rewritten(&patched.elf, &section, &rs, Some)?;
             let rewrite = IdsRewrite {
@@ -169,13 +199,14 @@ pub fn retarget(
             (patched, Some(rewrite))
         }
     };
-    check_readback(&patched.elf, &r.split, None)?;
+    check_readback(&patched.elf, out_split, None)?;
     let summary = RetargetedModule {
         from,
-        split_len: r.split.len(),
+        split_len: out_split.len(),
         old_len: secs.btf.len(),
         ids,
         cross_kind: r.cross_kind.clone(),
+        order,
     };
     Ok(Outcome::Rewritten(Rewritten { patched, summary }))
 }

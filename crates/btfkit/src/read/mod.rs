@@ -142,7 +142,8 @@ pub struct Btf<'data> {
 /// The first occurrence of a string wins, as in libbpf's strset.
 #[derive(Default)]
 struct StrIndex {
-    table: hashbrown::HashTable<u32>,
+    /// Offset and length of each distinct string (compared without looking for NULs).
+    table: hashbrown::HashTable<(u32, u32)>,
     hasher: hashbrown::DefaultHashBuilder,
 }
 
@@ -275,6 +276,11 @@ impl<'data> Btf<'data> {
         }
         self.offsets = offsets;
         Ok(())
+    }
+
+    /// Byte offset of each own type's record inside the type section, in id order.
+    pub(crate) fn type_offsets(&self) -> &[u32] {
+        &self.offsets
     }
 
     /// The layout entry for `kind`, when the blob has a layout section covering it.
@@ -467,22 +473,24 @@ impl<'data> Btf<'data> {
         self.strs.get_or_init(|| {
             let mut idx = StrIndex::default();
             let bytes = self.strings.bytes();
+            // Strings average well over 8 bytes in kernel BTF: room for them all at once.
+            idx.table.reserve(bytes.len() / 8 + 1, |_| 0);
+            let at = |(o, l): (u32, u32)| &bytes[o as usize..(o + l) as usize];
             let mut off = 0usize;
             while off < bytes.len() {
-                let s = self.strings.get(off).unwrap_or(b"");
+                let len = memchr::memchr(0, &bytes[off..]).unwrap_or(bytes.len() - off);
+                let s = &bytes[off..off + len];
                 let h = idx.hasher.hash_one(s);
-                let seen = idx
-                    .table
-                    .find(h, |&o| self.strings.get(o as usize) == Some(s))
-                    .is_some();
-                if !seen {
-                    let strings = self.strings;
-                    let hasher = &idx.hasher;
-                    idx.table.insert_unique(h, off as u32, |&o| {
-                        hasher.hash_one(strings.get(o as usize).unwrap_or(b""))
-                    });
+                let hasher = &idx.hasher;
+                // The first occurrence of a string wins, as in libbpf's strset.
+                if let hashbrown::hash_table::Entry::Vacant(v) = idx.table.entry(
+                    h,
+                    |&e| e.1 as usize == len && at(e) == s,
+                    |&e| hasher.hash_one(at(e)),
+                ) {
+                    v.insert((off as u32, len as u32));
                 }
-                off += s.len() + 1;
+                off += len + 1;
             }
             idx
         })
@@ -496,9 +504,12 @@ impl<'data> Btf<'data> {
         }
         let idx = self.str_index();
         let h = idx.hasher.hash_one(s);
+        let bytes = self.strings.bytes();
         idx.table
-            .find(h, |&o| self.strings.get(o as usize) == Some(s))
-            .map(|&o| StrOffset(self.start_str_off + o))
+            .find(h, |&(o, l)| {
+                l as usize == s.len() && &bytes[o as usize..(o + l) as usize] == s
+            })
+            .map(|&(o, _)| StrOffset(self.start_str_off + o))
     }
 
     /// The first type named `name` of kind `kind`, base first.

@@ -106,6 +106,7 @@ pub struct Builder<'base> {
     start_id: u32,
     start_str_off: u32,
     layout: bool,
+    extended_header: bool,
 }
 
 impl std::fmt::Debug for Builder<'_> {
@@ -134,6 +135,7 @@ impl<'base> Builder<'base> {
             start_id: 1,
             start_str_off: 0,
             layout: false,
+            extended_header: false,
         }
     }
 
@@ -148,6 +150,7 @@ impl<'base> Builder<'base> {
             start_id: base.next_id().0,
             start_str_off: base.next_str_off().0,
             layout: false,
+            extended_header: false,
         }
     }
 
@@ -161,6 +164,7 @@ impl<'base> Builder<'base> {
             start_id: base.next_id().0,
             start_str_off: base.next_str_off().0,
             layout: false,
+            extended_header: false,
         }
     }
 
@@ -182,6 +186,13 @@ impl<'base> Builder<'base> {
     /// Also write the extended header and a layout section describing kinds 0..=19.
     pub fn with_layout(mut self, on: bool) -> Self {
         self.layout = on;
+        self
+    }
+
+    /// Write the 32-byte extended header even without a layout section (`layout_off` and
+    /// `layout_len` 0), as libbpf 1.8 writes every BTF it creates from scratch.
+    pub fn with_extended_header(mut self, on: bool) -> Self {
+        self.extended_header = on;
         self
     }
 
@@ -669,7 +680,7 @@ impl<'base> Builder<'base> {
         } else {
             0
         };
-        let hdr_len = if self.layout {
+        let hdr_len = if self.layout || self.extended_header {
             raw::HEADER_LAYOUT_LEN
         } else {
             raw::HEADER_LEN
@@ -691,6 +702,8 @@ impl<'base> Builder<'base> {
         if self.layout {
             out.extend_from_slice(&endian.u32_bytes(type_len as u32));
             out.extend_from_slice(&endian.u32_bytes(layout_len as u32));
+        } else if self.extended_header {
+            out.extend_from_slice(&[0; 8]);
         }
         for &w in &self.words {
             out.extend_from_slice(&endian.u32_bytes(w));
@@ -705,6 +718,53 @@ impl<'base> Builder<'base> {
         }
         out.extend_from_slice(self.strings.bytes());
         out
+    }
+}
+
+/// Raw access for the algorithms that rewrite a builder's types in place (dedup).
+impl<'base> Builder<'base> {
+    /// The records as words, and the word index where each starts.
+    pub(crate) fn type_words(&self) -> (&[u32], &[u32]) {
+        (&self.words, &self.starts)
+    }
+
+    /// The base this builder continues, if any.
+    pub(crate) fn base_ref(&self) -> Option<BaseRef<'base>> {
+        self.base
+    }
+
+    /// Takes every own type out (records as words, start of each record), leaving none.
+    pub(crate) fn take_type_words(&mut self) -> (Vec<u32>, Vec<u32>) {
+        (
+            std::mem::take(&mut self.words),
+            std::mem::take(&mut self.starts),
+        )
+    }
+
+    /// Replaces every own type (records as words, start of each record).
+    pub(crate) fn set_type_words(&mut self, words: Vec<u32>, starts: Vec<u32>) {
+        self.words = words;
+        self.starts = starts;
+    }
+
+    /// A builder over `base` (or a base builder) holding `words` / `starts` as its types
+    /// and `strings` as its string section.
+    pub(crate) fn from_type_words(
+        base: Option<&'base Btf<'base>>,
+        layout: bool,
+        words: Vec<u32>,
+        starts: Vec<u32>,
+        strings: StringTable,
+    ) -> Builder<'base> {
+        let mut b = match base {
+            Some(base) => Builder::new_split(base),
+            None => Builder::new(),
+        };
+        b.layout = layout;
+        b.words = words;
+        b.starts = starts;
+        b.strings = strings;
+        b
     }
 }
 

@@ -9,7 +9,9 @@ use std::hash::BuildHasher;
 #[derive(Clone, Default)]
 pub struct StringTable {
     bytes: Vec<u8>,
-    index: HashTable<u32>,
+    /// Offset and length of every string: comparisons and rehashing read the bytes
+    /// directly, without looking for the terminating NUL.
+    index: HashTable<(u32, u32)>,
     hasher: hashbrown::DefaultHashBuilder,
 }
 
@@ -25,9 +27,7 @@ impl StringTable {
     /// A table for base BTF: holds the empty string at offset 0.
     pub fn new_base() -> Self {
         let mut t = Self::default();
-        t.bytes.push(0);
-        let h = t.hash(b"");
-        t.index.insert_unique(h, 0, |_| 0);
+        t.add(b"");
         t
     }
 
@@ -40,9 +40,9 @@ impl StringTable {
         self.hasher.hash_one(s)
     }
 
-    fn str_at(bytes: &[u8], off: u32) -> &[u8] {
-        let rest = &bytes[off as usize..];
-        &rest[..memchr::memchr(0, rest).unwrap_or(rest.len())]
+    #[inline]
+    fn at(bytes: &[u8], (off, len): (u32, u32)) -> &[u8] {
+        &bytes[off as usize..off as usize + len as usize]
     }
 
     /// The offset of `s` in this table, if present.
@@ -50,23 +50,28 @@ impl StringTable {
         let h = self.hash(s);
         let bytes = &self.bytes;
         self.index
-            .find(h, |&off| Self::str_at(bytes, off) == s)
-            .copied()
+            .find(h, |&e| e.1 as usize == s.len() && Self::at(bytes, e) == s)
+            .map(|e| e.0)
     }
 
     /// Adds `s` (which must not contain NUL) and returns its offset in this table.
     pub fn add(&mut self, s: &[u8]) -> u32 {
-        if let Some(off) = self.find(s) {
-            return off;
-        }
-        let off = self.bytes.len() as u32;
-        self.bytes.extend_from_slice(s);
-        self.bytes.push(0);
         let h = self.hash(s);
-        let (bytes, hasher) = (&self.bytes, &self.hasher);
-        self.index
-            .insert_unique(h, off, |&o| hasher.hash_one(Self::str_at(bytes, o)));
-        off
+        let (bytes, hasher) = (&mut self.bytes, &self.hasher);
+        match self.index.entry(
+            h,
+            |&e| e.1 as usize == s.len() && Self::at(bytes, e) == s,
+            |&e| hasher.hash_one(Self::at(bytes, e)),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(o) => o.get().0,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let off = bytes.len() as u32;
+                bytes.extend_from_slice(s);
+                bytes.push(0);
+                v.insert((off, s.len() as u32));
+                off
+            }
+        }
     }
 
     /// The section bytes.

@@ -13,6 +13,7 @@ mod seeds;
 
 mod btf_ids;
 mod decompress;
+mod dedup;
 mod distill;
 mod elf_patch;
 mod elf_sections;
@@ -23,3 +24,4 @@ mod parse_validate_dump;
 mod relocate;
 mod roundtrip;
 mod signature;
+mod sort;

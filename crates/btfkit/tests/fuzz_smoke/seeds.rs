@@ -70,6 +70,47 @@ fn generated_pair(rng: &mut Rng, endian: Endian) -> (Vec<u8>, Vec<u8>) {
     (base, split)
 }
 
+/// A base with `struct list { struct node *head; int n; }` (node a FWD) and an enum, and
+/// a split with two copies of `struct node { struct node *next; int v; }` (the second
+/// via FWDs), typedefs, enum forward declarations and a function: dedup merges most.
+fn duplicated_pair(endian: Endian) -> (Vec<u8>, Vec<u8>) {
+    let mut b = Builder::new();
+    let int = b.add_int("int", 4, raw::INT_SIGNED);
+    let fwd = b.add_fwd("node", FwdKind::Struct);
+    let pfwd = b.add_ptr(fwd);
+    let list = b.add_struct("list", 16);
+    b.add_member("head", pfwd, 0, 0).expect("a valid element");
+    b.add_member("n", int, 64, 0).expect("a valid element");
+    b.add_enum("e", 4, false);
+    b.add_enum_value("A", 1).expect("a valid element");
+    let base = b.to_bytes(endian);
+    let parsed = Btf::parse(&base).unwrap();
+    let mut s = Builder::new_split(&parsed);
+    let mut first_node = None;
+    for copy in 0..2 {
+        let p_node = s.add_ptr(TypeId(s.next_id().0 + 1));
+        let node = s.add_struct("node", 24);
+        first_node.get_or_insert(node);
+        s.add_member("next", p_node, 0, 0).expect("a valid element");
+        s.add_member("v", int, 64, 0).expect("a valid element");
+        let l = if copy == 0 {
+            list
+        } else {
+            s.add_fwd("list", FwdKind::Struct)
+        };
+        let pl = s.add_ptr(l);
+        s.add_typedef("list_p", pl);
+        s.add_typedef("node_t", node);
+        s.add_fwd_enum("e");
+    }
+    let proto = s.add_func_proto(int);
+    s.add_param("n", first_node.unwrap())
+        .expect("a valid element");
+    s.add_func("f", 1, proto);
+    let split = s.to_bytes(endian);
+    (base, split)
+}
+
 /// One section of a minimal ELF object.
 pub struct Section {
     pub name: &'static str,
@@ -532,6 +573,19 @@ fn write_seeds() {
         );
     }
 
+    // dedup: [base][split] as for distill, and a split repeating a struct graph with
+    // FWDs, a cycle through a struct, a typedef, an enum forward declaration and
+    // references into the base.
+    for (name, base, split) in &pairs {
+        write("dedup", name, &join(&[base, split]));
+    }
+    write("dedup", "generated_le", &join(&[&gb, &gs]));
+    write("dedup", "generated_be", &join(&[&gb_be, &gs_be]));
+    for endian in [Endian::Little, Endian::Big] {
+        let (b, s) = duplicated_pair(endian);
+        write("dedup", &format!("duplicates_{endian:?}"), &join(&[&b, &s]));
+    }
+
     // relocate: generator ops.
     for i in 0..6 {
         let (b, s, c) = (
@@ -601,5 +655,24 @@ fn write_seeds() {
         let mut s = vec![1u8];
         s.extend_from_slice(base);
         write("roundtrip", &format!("{name}.base"), &s);
+    }
+
+    // sort: [base][split][keys]: every kind alone, generated pairs (one over a base sorted
+    // already), distilled module BTF.
+    let keys: Vec<u8> = (0..64).map(|_| rng.next() as u8).collect();
+    let sorted_gb = btfkit::sort::sort_by_name(&Btf::parse(&gb).unwrap())
+        .unwrap()
+        .bytes;
+    for (name, base, split) in [
+        ("every_kind_le", every_kind(Endian::Little), Vec::new()),
+        ("every_kind_be", every_kind(Endian::Big), Vec::new()),
+        ("generated_le", gb.clone(), gs.clone()),
+        ("generated_be", gb_be.clone(), gs_be.clone()),
+        ("sorted_base", sorted_gb, Vec::new()),
+    ] {
+        write("sort", name, &join(&[&base, &split, &keys]));
+    }
+    for (name, base, split) in pairs.iter().take(2) {
+        write("sort", name, &join(&[base, split, &keys]));
     }
 }
