@@ -26,6 +26,9 @@
 #                        scripts/kernel-7.2.sh prints them (Debian's Linux 7.2)
 #   BTFKIT_E2E_MODULES   modules that must load with their BTF (their dependencies are added)
 #   BTFKIT_E2E_CONTROLS  negative controls, MODULE:MODE[:OTHER] (see CONTROLS below)
+#   BTFKIT_E2E_REWRITE   distill (default): the packaged modules, `btfkit distill --in-place`;
+#                        gen: with BTFKIT_E2E_KERNEL_ENV's DBG= (the -dbg package), each
+#                        module's BTF made from its DWARF by `btfkit gen --in-place --distill`
 #   BTFKIT_E2E_TIMEOUT   seconds before a guest is killed    (default: 300)
 #   BTFKIT_E2E_ACCEL     qemu accelerator                    (default: tcg; kvm uses -cpu host)
 set -euo pipefail
@@ -36,6 +39,8 @@ helper=(python3 "$here/e2e.py")
 cache="${BTFKIT_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/btfkit/e2e-cache}"
 work="${BTFKIT_E2E_WORK:-$root/target/e2e}"
 timeout_s="${BTFKIT_E2E_TIMEOUT:-300}"
+rewrite="${BTFKIT_E2E_REWRITE:-distill}"
+case "$rewrite" in distill|gen) ;; *) echo "BTFKIT_E2E_REWRITE must be distill or gen" >&2; exit 2 ;; esac
 accel="${BTFKIT_E2E_ACCEL:-tcg}"
 cpu="max"
 [ "$accel" = tcg ] || cpu="host"
@@ -206,9 +211,26 @@ done < <("${helper[@]}" resolve "$moddir" "$work/orig" "${MODULES[@]}" "${ctl_na
 
 # The rewrite under test, as a user would run it on a module tree: in place, on the packaged
 # (compressed, signed) files; btfkit writes them back compressed and drops the signatures.
+if [ "$rewrite" = gen ]; then
+  # BTF made from DWARF: each module's unstripped build from the -dbg package (DBG=), its
+  # .BTF removed, then `btfkit gen --in-place --distill` as an out-of-tree build would run
+  # it; debug info is stripped afterwards (objcopy keeps .BTF, .BTF.base, .BTF_ids).
+  dbgdir="$(kvar DBG)"
+  [ -d "$dbgdir" ] || die "BTFKIT_E2E_REWRITE=gen needs DBG= in $BTFKIT_E2E_KERNEL_ENV (kernel-7.2.sh --dbg)"
+  for name in "${resolved[@]}"; do
+    f="${file_of[$name]##*/}" stem="${f%%.ko*}"
+    d="$(find "$dbgdir" -name "$stem.ko" -print -quit)"
+    [ -n "$d" ] || die "$stem.ko is not in the -dbg package ($dbgdir)"
+    # named as the packaged file (btfkit compresses as the name says)
+    "$BTFKIT" strip -q "$d" -o "$work/rewritten/$f" || die "btfkit strip $d failed"
+  done
+  "$BTFKIT" gen --base "$vmlinux_btf" --in-place --distill "$work/rewritten" >"$work/logs/gen.log" 2>&1 ||
+    { cat "$work/logs/gen.log" >&2; die "btfkit gen --in-place --distill failed"; }
+else
 cp "$work"/orig/* "$work/rewritten/"
 "$BTFKIT" distill --base "$vmlinux_btf" --in-place "$work/rewritten" >"$work/logs/distill.log" 2>&1 ||
   { cat "$work/logs/distill.log" >&2; die "btfkit distill --in-place failed"; }
+fi
 for name in "${resolved[@]}"; do  # decompressed for busybox's insmod
   f="$work/rewritten/${file_of[$name]##*/}" u="$work/unpacked/$name.ko"
   case "$f" in
@@ -217,6 +239,9 @@ for name in "${resolved[@]}"; do  # decompressed for busybox's insmod
   # a signature that no longer matches makes the kernel refuse the module (EKEYREJECTED)
   if tail -c 28 "$u" | grep -q 'Module signature appended'; then
     die "$name: the rewritten module still ends with the original's (now wrong) signature"
+  fi
+  if [ "$rewrite" = gen ]; then
+    objcopy --strip-debug "$u" || die "$name: objcopy --strip-debug failed"
   fi
 done
 declare -A summary=()
@@ -335,7 +360,9 @@ say "verdict"
 rc=0
 "${helper[@]}" verify "$work/plan.tsv" "$work" "$work/expected" "$work/out" "$vmlinux_btf" || rc=$?
 echo
-echo "kernel $pkg=$ver; modules rewritten with btfkit distill --in-place"
+how="distill --in-place"
+[ "$rewrite" = distill ] || how="gen --in-place --distill (BTF from DWARF)"
+echo "kernel $pkg=$ver; modules rewritten with btfkit $how"
 echo "artifacts: $work (plan.tsv, boot*/console.log, out/kernel-log-boot*.txt, out/*.sysfs.btf, expected/)"
 echo "time: $((SECONDS - t0))s"
 if [ "$rc" -eq 0 ]; then

@@ -8,6 +8,7 @@ mod out;
 mod batch;
 mod cmd;
 mod input;
+mod outdir;
 mod output;
 mod report;
 

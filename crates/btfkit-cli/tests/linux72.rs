@@ -461,3 +461,152 @@ fn sort_of_pahole_output_equals_the_shipped_btf() {
         .collect();
     assert!(bad.is_empty(), "differ: {bad:?}");
 }
+
+/// `btfkit gen --out-dir` on every module of the -dbg package (DWARF plus the `.BTF`
+/// Debian shipped, which pahole and resolve_btfids made from it): each `NAME.btf` is the
+/// shipped `.BTF`, byte for byte.
+#[test]
+fn gen_gives_the_shipped_btf_for_every_module() {
+    let Some(l) = linux72() else { return };
+    let Some(dbg) = &l.dbg else {
+        eprintln!(
+            "BTFKIT_LINUX72 has no DBG= line (kernel-7.2.sh without --dbg): gen is not checked"
+        );
+        return;
+    };
+    let all = sorted_files(dbg, ".ko");
+    assert!(
+        all.len() > 500,
+        "only {} modules under {}",
+        all.len(),
+        dbg.display()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(btfkit()
+        .arg("gen")
+        .arg("--json")
+        .arg("--base")
+        .arg(&l.vmlinux_btf)
+        .arg("--out-dir")
+        .arg(dir.path())
+        .arg(dbg));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(
+        report["summary"]["generated"],
+        all.len(),
+        "{}",
+        report["summary"]
+    );
+    let results = par_map(&all, |m| {
+        let shipped = section(&std::fs::read(m).expect("read"), ".BTF").expect("shipped .BTF");
+        let ours = std::fs::read(dir.path().join(format!("{}.btf", stem(m)))).expect("gen output");
+        (stem(m), ours == shipped)
+    });
+    let bad: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.1)
+        .map(|r| r.0.as_str())
+        .collect();
+    eprintln!(
+        "Linux 7.2: btfkit gen gives the shipped .BTF for {} of {} modules",
+        results.len() - bad.len(),
+        results.len()
+    );
+    assert!(bad.is_empty(), "differ: {bad:?}");
+}
+
+/// An out-of-tree build, the reference run as kbuild runs it on a sample of the -dbg
+/// modules (every BTFKIT_LINUX72_PAHOLE_EVERY-th, default 10th): pahole on the module
+/// with its `.BTF` removed and its `.BTF_ids` sets in source order, then `resolve_btfids
+/// --distill_base`. `btfkit gen --in-place --distill` on the module writes the same
+/// `.BTF`, `.BTF.base` and `.BTF_ids`.
+#[test]
+fn gen_distill_equals_pahole_and_resolve_btfids_distill_base() {
+    let Some(l) = linux72() else { return };
+    let Some(dbg) = &l.dbg else {
+        eprintln!(
+            "BTFKIT_LINUX72 has no DBG= line (kernel-7.2.sh without --dbg): gen is not checked"
+        );
+        return;
+    };
+    let step = std::env::var("BTFKIT_LINUX72_PAHOLE_EVERY")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(10)
+        .max(1);
+    let all = sorted_files(dbg, ".ko");
+    assert!(
+        all.len() > 500,
+        "only {} modules under {}",
+        all.len(),
+        dbg.display()
+    );
+    let vm_bytes = std::fs::read(&l.vmlinux_btf).expect("vmlinux.btf");
+    let vmlinux = Btf::parse(&vm_bytes).expect("vmlinux parses");
+    let sample: Vec<&PathBuf> = all.iter().step_by(step).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (refdir, ours) = (dir.path().join("ref"), dir.path().join("ours"));
+    std::fs::create_dir_all(&refdir).expect("mkdir");
+    std::fs::create_dir_all(&ours).expect("mkdir");
+    for m in &sample {
+        std::fs::copy(m, ours.join(format!("{}.ko", stem(m)))).expect("copy");
+    }
+    run(btfkit()
+        .arg("gen")
+        .arg("-q")
+        .arg("--base")
+        .arg(&l.vmlinux_btf)
+        .arg("--in-place")
+        .arg("--distill")
+        .arg(&ours));
+    let results = par_map(&sample, |m| {
+        let name = stem(m);
+        let ko = std::fs::read(m).expect("read");
+        let shipped = section(&ko, ".BTF").expect("shipped .BTF");
+        let split = Btf::parse_split(&shipped, &vmlinux).expect("shipped .BTF parses");
+        let fresh = sets_in_source_order(&ko, &split).unwrap_or(ko);
+        let stripped = refdir.join(format!("{name}.in.ko"));
+        std::fs::write(&stripped, &fresh).expect("write");
+        let stripped_out = refdir.join(format!("{name}.stripped.ko"));
+        run(btfkit()
+            .arg("strip")
+            .arg(&stripped)
+            .arg("-o")
+            .arg(&stripped_out));
+        let btf1 = refdir.join(format!("{name}.BTF.1"));
+        run(Command::new(&l.pahole)
+            .arg("-J")
+            .args(PAHOLE_FLAGS)
+            .arg("--btf_base")
+            .arg(&l.vmlinux_btf)
+            .arg(format!("--btf_encode_detached={}", btf1.display()))
+            .arg(&stripped_out));
+        let stripped_bytes = std::fs::read(&stripped_out).expect("stripped");
+        let btf1 = std::fs::read(&btf1).expect("pahole output");
+        let r = resolve_btfids(&l, &stripped_bytes, &btf1, &refdir, &name);
+        for ext in [".in.ko", ".stripped.ko", ".ko", ".BTF.1", ".BTF.in"] {
+            let _ = std::fs::remove_file(refdir.join(format!("{name}{ext}")));
+        }
+        let out = std::fs::read(ours.join(format!("{name}.ko"))).expect("btfkit's output");
+        let got = |s: &str| section(&out, s);
+        let mut diff = Vec::new();
+        if got(".BTF").as_deref() != Some(&r.btf[..]) {
+            diff.push(".BTF");
+        }
+        if got(".BTF.base").as_deref() != Some(&r.base[..]) {
+            diff.push(".BTF.base");
+        }
+        if got(".BTF_ids") != r.ids {
+            diff.push(".BTF_ids");
+        }
+        (name, diff)
+    });
+    let bad: Vec<_> = results.iter().filter(|r| !r.1.is_empty()).collect();
+    eprintln!(
+        "Linux 7.2: btfkit gen --distill equals pahole + resolve_btfids --distill_base for {} of {} sampled modules (every {step}th of {})",
+        results.len() - bad.len(),
+        results.len(),
+        all.len()
+    );
+    assert!(bad.is_empty(), "differ: {bad:?}");
+}

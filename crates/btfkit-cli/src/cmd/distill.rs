@@ -4,15 +4,12 @@
 //! `--out-dir` for many, with [`btfkit::module::distill_raw`]).
 
 use crate::batch::{Rewrite, Target};
-use crate::input::{expand, labelled, show, stem, BaseFile, Input, Walk};
+use crate::input::{labelled, show, BaseFile, Input, Walk};
 use crate::out::diag;
 use crate::output::{stage_outputs, write_outputs, POLICY};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use btfkit::module::{self, DistillOptions, RawDistilled};
 use btfkit::Btf;
-use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -204,70 +201,19 @@ impl Opts {
     }
 
     fn batch_raw(&self, base: &Btf<'_>, opts: &DistillOptions, out_dir: &Path) -> Result<ExitCode> {
-        let files = expand(&self.inputs, Walk::ModulesAndBtf, Some(out_dir))?;
-        if files.is_empty() {
-            bail!("no module files (*.ko, *.ko.xz, *.ko.gz, *.ko.zst, *.btf) in the inputs");
-        }
-        let mut seen: HashMap<String, &PathBuf> = HashMap::new();
-        for f in &files {
-            if let Some(prev) = seen.insert(stem(f), f) {
-                bail!(
-                    "{} and {} would both be written as {}.btf in {}",
-                    show(prev),
-                    show(f),
-                    btfkit::escape::escape(&stem(f)),
-                    show(out_dir)
-                );
-            }
-        }
-        std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", show(out_dir)))?;
-
-        let bar = ProgressBar::new(files.len() as u64);
         let notes = !self.report.json && !self.report.quiet;
-        if !notes {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} modules {elapsed} {msg}")
-                .expect("valid template"),
-        );
-        let mut results: Vec<(&PathBuf, Result<RawDistilled>)> = Vec::new();
-        let mut interrupted = 0usize;
-        let mut commit_failed = 0usize;
-        for chunk in files.chunks(256) {
-            let staged: Vec<_> = chunk
-                .par_iter()
-                .map(|path| {
-                    if crate::interrupted() {
-                        return (path, None);
-                    }
-                    let r = self.distill_to(base, opts, path, out_dir);
-                    bar.inc(1);
-                    (path, Some(r))
-                })
-                .collect();
-            let mut commits = Vec::new();
-            for (path, r) in staged {
-                match r {
-                    None => interrupted += 1,
-                    Some(Ok((d, files))) => {
-                        commits.extend(files);
-                        results.push((path, Ok(d)));
-                    }
-                    Some(Err(e)) => results.push((path, Err(e))),
-                }
-            }
-            for e in btfkit::file::commit(commits) {
-                diag!("{e}");
-                commit_failed += 1;
-            }
-        }
-        bar.finish_and_clear();
-
-        let (mut ok, mut failed) = (0usize, commit_failed);
+        let batch = crate::outdir::run(
+            &self.inputs,
+            Walk::ModulesAndBtf,
+            out_dir,
+            ".btf",
+            notes,
+            |path, stem| self.distill_to(base, opts, path, stem, out_dir),
+        )?;
+        let (mut ok, mut failed) = (0usize, batch.commit_failed);
         let (mut bytes_in, mut split_out, mut base_out) = (0usize, 0usize, 0usize);
         let mut modules = Vec::new();
-        for (path, r) in &results {
+        for (path, r) in &batch.results {
             modules.push(match r {
                 Ok(r) => serde_json::json!({
                     "module": show(path),
@@ -304,10 +250,10 @@ impl Opts {
                     "out_dir": show(out_dir),
                     "modules": modules,
                     "summary": {
-                        "modules": files.len(),
+                        "modules": batch.total,
                         "distilled": ok,
                         "failed": failed,
-                        "interrupted": interrupted,
+                        "interrupted": batch.interrupted,
                         "btf_bytes_in": bytes_in,
                         "split_bytes": split_out,
                         "base_bytes": base_out,
@@ -318,22 +264,12 @@ impl Opts {
         } else if notes {
             diag!(
             "distilled {ok} of {} modules ({failed} failed{}): .BTF {bytes_in} bytes in, {split_out} bytes of split BTF and {base_out} bytes of distilled base out, in {}",
-            files.len(),
-            if interrupted > 0 {
-                format!(", {interrupted} not started: interrupted")
-            } else {
-                String::new()
-            },
+            batch.total,
+            batch.interrupted_note(),
             show(out_dir)
         );
         }
-        Ok(if interrupted > 0 {
-            ExitCode::from(2)
-        } else if failed > 0 {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        })
+        Ok(batch.exit_code())
     }
 
     /// Distills one input of a batch and stages `DIR/<stem>.btf` and `.btf.base`.
@@ -342,11 +278,11 @@ impl Opts {
         base: &Btf<'_>,
         opts: &DistillOptions,
         path: &Path,
+        s: &str,
         out_dir: &Path,
     ) -> Result<(RawDistilled, Vec<btfkit::file::Staged>)> {
         let input = Input::read(path)?;
         let r = module::distill_raw(&input.bytes, base, opts)?;
-        let s = stem(path);
         let split_path = out_dir.join(format!("{s}.btf"));
         let base_path = out_dir.join(format!("{s}.btf.base"));
         let staged = stage_outputs(

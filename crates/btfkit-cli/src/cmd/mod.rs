@@ -6,6 +6,7 @@ mod dedup;
 mod distill;
 mod dump;
 mod extract;
+mod gen;
 mod ids;
 mod info;
 mod man;
@@ -27,6 +28,8 @@ pub enum Command {
     Distill(distill::Opts),
     /// Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one.
     Dedup(dedup::Opts),
+    /// Generate module BTF from DWARF, as the kernel's build does (pahole + resolve_btfids).
+    Gen(gen::Opts),
     /// Relocate split BTF from its distilled base onto a full vmlinux BTF.
     Relocate(relocate::Opts),
     /// Rewrite module BTF built against one vmlinux as split BTF against another.
@@ -60,6 +63,7 @@ impl Command {
             Command::Dump(o) => o.run(),
             Command::Distill(o) => o.run(),
             Command::Dedup(o) => o.run(),
+            Command::Gen(o) => o.run(),
             Command::Relocate(o) => o.run(),
             Command::Retarget(o) => o.run(),
             Command::Strip(o) => o.run(),

@@ -448,6 +448,11 @@ impl<'a> DedupBase<'a> {
         })
     }
 
+    /// The base this was prepared from.
+    pub fn base(&self) -> &'a Btf<'a> {
+        self.base
+    }
+
     /// [`dedup`] of split BTF over this base.
     pub fn dedup(&self, split: &Btf<'_>) -> Result<Deduped, DedupError> {
         match split.base() {

@@ -330,12 +330,17 @@ fn parse_symbol(rest: &[u8]) -> Result<Parsed, String> {
     Err("unsupported prefix (resolve_btfids would fail)".to_string())
 }
 
-/// A symbol of `.BTF_ids` as collected: name, offset, size.
-struct Sym {
-    name: Vec<u8>,
-    offset: u64,
-    size: u64,
-    is_section: bool,
+/// A symbol defined in `.BTF_ids`, for [`BtfIds::from_symbols`].
+#[derive(Clone, Debug)]
+pub struct Sym {
+    /// The symbol's name.
+    pub name: Vec<u8>,
+    /// Its offset in the section (`st_value` minus the section's address).
+    pub offset: u64,
+    /// `st_size`.
+    pub size: u64,
+    /// Whether it is the section symbol (`STT_SECTION`).
+    pub is_section: bool,
 }
 
 impl BtfIds {
@@ -385,10 +390,13 @@ impl BtfIds {
                 is_section: sym.kind() == SymbolKind::Section,
             });
         }
-        Self::from_parts(endian, file.is_64(), index.0, data, syms).map(Some)
+        Self::from_symbols(endian, file.is_64(), index.0, data, syms).map(Some)
     }
 
-    fn from_parts(
+    /// The section from its contents and the symbols defined in it, read by another ELF
+    /// reader (`btfkit::dwarf`'s, for an object read piece by piece), as
+    /// [`BtfIds::parse`] reads them.
+    pub fn from_symbols(
         endian: Endian,
         is_64: bool,
         section_index: usize,

@@ -273,10 +273,19 @@ pub fn encode_builder<'b>(
     obj: &DwarfObject<'_>,
     base: &'b Btf<'b>,
 ) -> Result<(crate::write::Builder<'b>, Vec<Problem>), GenError> {
+    encode_builder_with(obj, base, &fresh_btf_ids(obj, base))
+}
+
+/// [`encode_builder`] with the object's `.BTF_ids` as [`fresh_btf_ids`] found them
+/// (for a caller that resolves them afterwards and needs the fresh section too).
+pub fn encode_builder_with<'b>(
+    obj: &DwarfObject<'_>,
+    base: &'b Btf<'b>,
+    state: &BtfIdsState,
+) -> Result<(crate::write::Builder<'b>, Vec<Problem>), GenError> {
     let arch = load::Arch::new(obj.machine, !obj.big_endian);
     let mut problems = Vec::new();
-    let state = fresh_btf_ids(obj, base);
-    let btf_ids: Option<&[u8]> = match &state {
+    let btf_ids: Option<&[u8]> = match state {
         BtfIdsState::Recovered(fresh) => Some(fresh),
         BtfIdsState::Fresh => obj.btf_ids.as_ref().map(|(_, d)| &d[..]),
         BtfIdsState::Unrecoverable(why) => {

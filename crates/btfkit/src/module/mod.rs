@@ -16,6 +16,9 @@
 //! - [`retarget()`]: plain split BTF built against one vmlinux, rewritten against another.
 //! - [`sort()`]: the module's types sorted by name, as the kernel's build leaves them.
 //! - [`strip()`]: `.BTF` and `.BTF.base` removed.
+//! - [`gen()`]: BTF generated from the module's DWARF as the kernel's build makes it
+//!   (pahole's encoder, deduplication, `resolve_btfids`), written into it;
+//!   [`generate`] gives the blobs.
 //! - [`check()`]: would a kernel with this vmlinux BTF accept the module's BTF?
 //! - [`classify()`]: what a module's BTF is (none, plain split, distilled, invalid), its
 //!   `.BTF_ids` and signature, and the verdict of `check` (`btfkit scan`).
@@ -38,6 +41,7 @@
 
 pub mod check;
 mod distill;
+mod gen;
 mod ids;
 pub mod open;
 mod retarget;
@@ -47,6 +51,10 @@ mod strip;
 
 pub use check::{check, Verdict};
 pub use distill::{distill, distill_raw, DistillOptions, DistilledModule, RawDistilled};
+pub use gen::{
+    gen, generate, generate_from, generate_object, GenOptions, GeneratedBtf, GeneratedModule,
+    IdsResolved,
+};
 pub use ids::{distill_with_btf_ids, IdsCheck};
 pub use open::{parse_checked, Invalid};
 pub use retarget::{retarget, RetargetOptions, RetargetedFrom, RetargetedModule};
@@ -129,6 +137,9 @@ pub enum ModuleError {
         /// One line per problem.
         problems: Vec<String>,
     },
+    /// BTF could not be generated from the object's DWARF.
+    #[error(transparent)]
+    Gen(#[from] crate::gen::GenError),
     /// The ELF patcher refused the edit.
     #[error("rewriting the ELF sections: {0}")]
     Patch(#[from] PatchError),

@@ -473,8 +473,10 @@ impl<'data> Btf<'data> {
         self.strs.get_or_init(|| {
             let mut idx = StrIndex::default();
             let bytes = self.strings.bytes();
-            // Strings average well over 8 bytes in kernel BTF: room for them all at once.
-            idx.table.reserve(bytes.len() / 8 + 1, |_| 0);
+            // Room for every string at once (counting them is cheap next to hashing them;
+            // a guess from the size would over-allocate by several MB on a vmlinux).
+            idx.table
+                .reserve(memchr::memchr_iter(0, bytes).count() + 1, |_| 0);
             let at = |(o, l): (u32, u32)| &bytes[o as usize..(o + l) as usize];
             let mut off = 0usize;
             while off < bytes.len() {
