@@ -67,14 +67,7 @@ fn out_dir_writes_what_resolve_btfids_wrote() {
         .collect();
     let out = dir.path().join("out");
     let vm = vmlinux();
-    let mut args = vec![
-        "gen",
-        "--base",
-        &vm,
-        "--order",
-        "kernel",
-        "--out-dir",
-    ];
+    let mut args = vec!["gen", "--base", &vm, "--order", "kernel", "--out-dir"];
     let out_s = out.display().to_string();
     args.push(&out_s);
     args.extend(inputs.iter().map(String::as_str));
