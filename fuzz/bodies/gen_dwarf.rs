@@ -9,7 +9,8 @@
 //! against the encoded BTF (`BtfIds::resolve_by_name`) keeps the section's size, writes
 //! every resolved entry's id at its symbol and leaves each set sorted. Any panic, hang
 //! or unbounded allocation is a bug; errors are expected. Returns true when the input
-//! was encoded.
+//! was encoded. The whole pipeline of `btfkit::module::generate` (plain and distilled)
+//! gives blobs that parse, sorted by name in the kernel's order.
 
 use btfkit::write::Builder;
 use btfkit::{Btf, Endian};
@@ -43,5 +44,26 @@ pub fn run(data: &[u8]) -> bool {
         again.problems == enc.problems,
         "problems are not deterministic"
     );
+    // The whole pipeline (deduplication against the base, the kernel's order, .BTF_ids
+    // resolved by name, distillation): its blobs parse, over the base or their own.
+    let vmlinux = btfkit::dedup::DedupBase::new(&base).expect("built base prepares");
+    for distill in [false, true] {
+        let opts = btfkit::module::GenOptions {
+            distill,
+            order: btfkit::sort::Order::Kernel,
+        };
+        if let Ok(g) = btfkit::module::generate(data, &vmlinux, &opts) {
+            match &g.base {
+                Some(b) => {
+                    let db = Btf::parse(b).expect("distilled base parses");
+                    Btf::parse_split(&g.btf, &db).expect("distilled split parses");
+                }
+                None => {
+                    let s = Btf::parse_split(&g.btf, &base).expect("generated BTF parses");
+                    assert!(btfkit::sort::is_sorted(&s), "kernel order is sorted by name");
+                }
+            }
+        }
+    }
     true
 }
