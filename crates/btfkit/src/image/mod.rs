@@ -6,7 +6,7 @@
 //!
 //! - an x86 **bzImage** (EFI stub or not): the boot protocol's setup header (2.08 and
 //!   later) says where the compressed payload is; the payload (every compression of
-//!   [`compress`](crate::compress): gzip, xz, zstd, lzma, bzip2, lz4, lzo) is the
+//!   [`compress`]: gzip, xz, zstd, lzma, bzip2, lz4, lzo) is the
 //!   vmlinux ELF, whose `.BTF` section is returned;
 //! - an **EFI zboot** image (`vmlinuz.efi` of arm64, RISC-V, LoongArch with
 //!   `CONFIG_EFI_ZBOOT`): its header says where the compressed `Image` is;
