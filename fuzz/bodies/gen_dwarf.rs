@@ -60,7 +60,10 @@ pub fn run(data: &[u8]) -> bool {
                 }
                 None => {
                     let s = Btf::parse_split(&g.btf, &base).expect("generated BTF parses");
-                    assert!(btfkit::sort::is_sorted(&s), "kernel order is sorted by name");
+                    assert!(
+                        btfkit::sort::is_sorted(&s),
+                        "kernel order is sorted by name"
+                    );
                 }
             }
         }
