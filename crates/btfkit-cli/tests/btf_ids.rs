@@ -12,7 +12,7 @@ use btfkit::elf::Patch;
 use btfkit::write::Builder;
 use btfkit::{raw, Btf, Endian};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use test_support::cli::Run;
 
 // ---------------------------------------------------------------------------------------
 // The same tiny ELF writer and fixture as crates/btfkit/tests/btf_ids.rs.
@@ -38,23 +38,8 @@ fn module(class: Class) -> (Vec<u8>, Vec<u8>) {
     (p.apply(&elf).expect("adds .BTF").elf, f.base)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn btfkit(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_btfkit"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("btfkit runs");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    test_support::cli::run(env!("CARGO_BIN_EXE_btfkit"), args, Path::new("."), None)
 }
 
 fn s(p: &Path) -> &str {

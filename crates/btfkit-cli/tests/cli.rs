@@ -5,6 +5,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use test_support::cli::Run;
 
 use test_support::root;
 
@@ -14,43 +15,12 @@ fn testdata(p: &str) -> String {
 
 const VMLINUX: &str = "linux-6.1/vmlinux.btf.xz";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn btfkit(args: &[&str]) -> Run {
     btfkit_stdin(args, None)
 }
 
 fn btfkit_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_btfkit"))
-        .args(args)
-        .current_dir(root())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("btfkit runs");
-    if let Some(data) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(data)
-            .expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("btfkit finishes");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    test_support::cli::run(env!("CARGO_BIN_EXE_btfkit"), args, &root(), stdin)
 }
 
 /// Compares `actual` with `testdata/golden/NAME`, or rewrites it under `BLESS=1`.

@@ -5,7 +5,7 @@
 
 use object::{Object, ObjectSection};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use test_support::cli::Run;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -19,23 +19,8 @@ fn vmlinux() -> String {
     testdata("linux-6.1/vmlinux.btf.xz").display().to_string()
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn btfkit(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_btfkit"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("btfkit runs");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    test_support::cli::run(env!("CARGO_BIN_EXE_btfkit"), args, &root(), None)
 }
 
 /// The fixture `name` decompressed into `dir` as `NAME.ko`.

@@ -6,7 +6,7 @@
 use object::{Object, ObjectSection};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use test_support::cli::Run;
 
 use test_support::root;
 
@@ -18,22 +18,8 @@ fn vmlinux() -> String {
     testdata("linux-6.1/vmlinux.btf.xz")
 }
 
-struct Run {
-    code: i32,
-    stderr: String,
-}
-
 fn btfkit(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_btfkit"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .expect("btfkit runs");
-    Run {
-        code: out.status.code().expect("exit code"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    test_support::cli::run(env!("CARGO_BIN_EXE_btfkit"), args, &root(), None)
 }
 
 fn s(p: &Path) -> &str {

@@ -9,19 +9,6 @@ use btfkit::elf::btf_ids::BtfIds;
 use btfkit::Btf;
 use test_support::{read, testdata, xz};
 
-fn fixtures() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(testdata("gen"))
-        .expect("testdata/gen")
-        .filter_map(|e| {
-            let n = e.ok()?.file_name().into_string().ok()?;
-            n.strip_suffix(".o.xz").map(str::to_string)
-        })
-        .collect();
-    names.sort();
-    test_support::assert_checked("DWARF fixtures", names.len(), 9);
-    names
-}
-
 /// The symbols of `idx` entries of `ids`, sorted.
 fn symbols(ids: &BtfIds, idx: &[usize]) -> Vec<String> {
     let mut v: Vec<String> = idx.iter().map(|&i| ids.entries[i].name.clone()).collect();
@@ -35,7 +22,7 @@ fn resolved_as_resolve_btfids_does() {
     let vmlinux = xz(&testdata("linux-6.1/vmlinux.btf.xz"));
     let base = Btf::parse(&vmlinux).expect("vmlinux");
     let mut checked = 0;
-    for name in fixtures() {
+    for name in test_support::gen_fixtures() {
         let dir = testdata("gen");
         let object = xz(&dir.join(format!("{name}.o.xz")));
         let ids = BtfIds::parse(&object)

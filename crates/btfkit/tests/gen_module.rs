@@ -14,19 +14,6 @@ use btfkit::sort::Order;
 use btfkit::Btf;
 use test_support::{read, testdata, xz};
 
-fn fixtures() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(testdata("gen"))
-        .expect("testdata/gen")
-        .filter_map(|e| {
-            let n = e.ok()?.file_name().into_string().ok()?;
-            n.strip_suffix(".o.xz").map(str::to_string)
-        })
-        .collect();
-    names.sort();
-    test_support::assert_checked("DWARF fixtures", names.len(), 9);
-    names
-}
-
 fn golden(name: &str, ext: &str) -> Vec<u8> {
     read(&testdata("gen").join(format!("{name}.{ext}")))
 }
@@ -49,7 +36,7 @@ fn generate_gives_what_pahole_and_resolve_btfids_wrote() {
     let base = Btf::parse(&vmlinux).expect("vmlinux");
     let prepared = DedupBase::new(&base).expect("prepared base");
     let mut checked = 0;
-    for name in fixtures() {
+    for name in test_support::gen_fixtures() {
         let object = xz(&testdata("gen").join(format!("{name}.o.xz")));
 
         // pahole's output: deduplicated, in encoding order.

@@ -23,15 +23,7 @@ fn fixtures_match_pahole() {
     let base = Btf::parse(&vmlinux).expect("base");
     let lbase = LibbpfBtf::parse_raw(&vmlinux).expect("libbpf base");
     let dir = testdata().join("gen");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("testdata/gen")
-        .filter_map(|e| {
-            let n = e.ok()?.file_name().into_string().ok()?;
-            n.strip_suffix(".o.xz").map(str::to_string)
-        })
-        .collect();
-    names.sort();
-    assert!(names.len() >= 8, "fixtures missing: {names:?}");
+    let names = test_support::gen_fixtures();
     for name in &names {
         let object = xz(dir.join(format!("{name}.o.xz")));
         let expected = std::fs::read(dir.join(format!("{name}.BTF.1"))).expect("golden");

@@ -18,6 +18,7 @@
 //! - [`dedup_selftests`]: the kernel selftests' `dedup_tests` table.
 
 pub mod btf_ids;
+pub mod cli;
 pub mod debian612;
 pub mod dedup_selftests;
 pub mod images;
@@ -49,6 +50,22 @@ pub fn xz(path: &Path) -> Vec<u8> {
 /// The contents of a file, or a panic naming it.
 pub fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The DWARF fixtures of `testdata/gen` (`NAME.o.xz`, with what pahole and
+/// resolve_btfids wrote for each: `NAME.BTF.1`, `NAME.BTF`, `NAME.BTF_ids`,
+/// `NAME.distilled.*`), sorted by name; fails unless all nine are there.
+pub fn gen_fixtures() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(testdata("gen"))
+        .expect("testdata/gen")
+        .filter_map(|e| {
+            let n = e.ok()?.file_name().into_string().ok()?;
+            n.strip_suffix(".o.xz").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    assert_checked("DWARF fixtures", names.len(), 9);
+    names
 }
 
 /// Fails the test unless it checked at least `min` items: a test over real data that

@@ -562,8 +562,8 @@ fn info_units<'s>(
 ) -> Result<Info<'s>, DwarfError> {
     let sec = &sections[index];
     let compressed = sec.flags & SHF_COMPRESSED != 0 || sec.name.starts_with(b".zdebug");
-    if compressed {
-        let mut data = section_data(src, l, sec)?;
+    // The whole section at once, relocated.
+    let whole = |mut data: Cow<'s, [u8]>| -> Result<Info<'s>, DwarfError> {
         if relocatable {
             for rs in relocs_of(sections, index) {
                 let n = reloc::count(l, rs);
@@ -583,11 +583,14 @@ fn info_units<'s>(
             }
         }
         let units = spans_of(l, &data);
-        return Ok(Info {
+        Ok(Info {
             index,
             whole: Some(data),
             units,
-        });
+        })
+    };
+    if compressed {
+        return whole(section_data(src, l, sec)?);
     }
     // Unit headers only.
     let mut units = Vec::new();
@@ -631,29 +634,7 @@ fn info_units<'s>(
             })?;
             if !sorted {
                 // Relocations out of offset order: relocate the whole section at once.
-                let mut data = raw_data(src, sec)?;
-                let buf = data.to_mut();
-                for rs in relocs_of(sections, index) {
-                    let n = reloc::count(l, rs);
-                    reloc::apply(
-                        src,
-                        l,
-                        rs,
-                        0..n,
-                        &sec.name,
-                        buf,
-                        0,
-                        sections,
-                        symtab,
-                        machine,
-                    )?;
-                }
-                let units = spans_of(l, &data);
-                return Ok(Info {
-                    index,
-                    whole: Some(data),
-                    units,
-                });
+                return whole(raw_data(src, sec)?);
             }
             for (unit, r) in units.iter_mut().zip(ranges) {
                 if r.1 > r.0 {

@@ -19,6 +19,7 @@ mod reloc;
 use std::borrow::Cow;
 
 pub use elf::Source;
+pub(crate) use reloc::read_n;
 
 /// Largest decompressed size accepted for one debug section, against decompression
 /// bombs in hostile input (a section may also not grow by more than 200:1).

@@ -228,7 +228,8 @@ pub(super) fn apply(
     Ok(())
 }
 
-fn read_n(buf: &[u8], at: usize, n: usize, big: bool) -> Option<u64> {
+/// The `n`-byte unsigned integer at `at` of `buf` (`n` <= 8), in either byte order.
+pub(crate) fn read_n(buf: &[u8], at: usize, n: usize, big: bool) -> Option<u64> {
     let b = buf.get(at..at.checked_add(n)?)?;
     let mut v = 0u64;
     if big {

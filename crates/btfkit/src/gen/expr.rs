@@ -52,18 +52,8 @@ impl<'a> Cursor<'a> {
         Some(b)
     }
     fn fixed(&mut self, n: usize) -> Option<u64> {
-        let b = self.data.get(self.pos..self.pos.checked_add(n)?)?;
+        let v = crate::dwarf::read_n(self.data, self.pos, n, self.big)?;
         self.pos += n;
-        let mut v = 0u64;
-        if self.big {
-            for &x in b {
-                v = (v << 8) | x as u64;
-            }
-        } else {
-            for &x in b.iter().rev() {
-                v = (v << 8) | x as u64;
-            }
-        }
         Some(v)
     }
     fn signed(&mut self, n: usize) -> Option<u64> {

@@ -735,30 +735,35 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         let mut children = root.children();
         while let Some(child) = children.next()? {
             let off = self.die_off(child.entry());
-            let tag = child.entry().tag().0;
             match self.process_tag(child, true, 0)? {
-                Processed::Unsupported => {}
                 Processed::Unspecified(_) => {
                     // Hashed with id 0 (void), not added to the table.
                     self.types_by_die.insert(off, 0);
                 }
-                Processed::Type(id) => {
-                    self.types_by_die.insert(off, id);
-                }
-                Processed::Func(i) => {
-                    self.tags_by_die.insert(off, TagRef::Func(i));
-                }
-                Processed::Var(i) => {
-                    self.tags_by_die.insert(off, TagRef::Var(i));
-                    self.tags_order.push(TagRef::Var(i));
-                }
-                Processed::Other => {
-                    let _ = tag;
-                    self.tags_by_die.insert(off, TagRef::Other);
-                }
+                p => self.table_processed(off, p),
             }
         }
         Ok(())
+    }
+
+    /// Tables a processed tag by its DIE offset; an unspecified type is the caller's.
+    fn table_processed(&mut self, off: u64, p: Processed) {
+        match p {
+            Processed::Unsupported | Processed::Unspecified(_) => {}
+            Processed::Type(id) => {
+                self.types_by_die.insert(off, id);
+            }
+            Processed::Func(i) => {
+                self.tags_by_die.insert(off, TagRef::Func(i));
+            }
+            Processed::Var(i) => {
+                self.tags_by_die.insert(off, TagRef::Var(i));
+                self.tags_order.push(TagRef::Var(i));
+            }
+            Processed::Other => {
+                self.tags_by_die.insert(off, TagRef::Other);
+            }
+        }
     }
 
     /// Hashes and tables a tag processed below the unit level (`cu__add_tag` /
@@ -766,7 +771,6 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
     /// a table id here.
     fn table_nested(&mut self, off: u64, p: Processed) {
         match p {
-            Processed::Unsupported => {}
             Processed::Unspecified(e) => {
                 let e = TypeEntry {
                     die: e.die,
@@ -783,19 +787,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                 let id = self.add_type(e);
                 self.types_by_die.insert(off, id);
             }
-            Processed::Type(id) => {
-                self.types_by_die.insert(off, id);
-            }
-            Processed::Func(i) => {
-                self.tags_by_die.insert(off, TagRef::Func(i));
-            }
-            Processed::Var(i) => {
-                self.tags_by_die.insert(off, TagRef::Var(i));
-                self.tags_order.push(TagRef::Var(i));
-            }
-            Processed::Other => {
-                self.tags_by_die.insert(off, TagRef::Other);
-            }
+            p => self.table_processed(off, p),
         }
     }
 
