@@ -302,9 +302,10 @@ pub fn check_sorted(btf: &Btf<'_>) -> SortState {
     SortState::Sorted { named_start }
 }
 
-/// Whether `btf`'s own types are sorted by name ([`check_sorted`]).
+/// Whether `btf`'s own types are sorted by name ([`check_sorted`]). The answer is kept
+/// with the parsed `btf`: asking again (of one vmlinux, for every module) costs nothing.
 pub fn is_sorted(btf: &Btf<'_>) -> bool {
-    check_sorted(btf).is_sorted()
+    btf.sorted_by_name(|| check_sorted(btf).is_sorted())
 }
 
 /// Which bytes a writer of module BTF produces (distill, retarget, sort).

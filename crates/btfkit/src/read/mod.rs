@@ -136,6 +136,8 @@ pub struct Btf<'data> {
     start_str_off: u32,
     names: OnceLock<NameIndex>,
     strs: OnceLock<StrIndex>,
+    /// Whether the own types are sorted by name (`crate::sort::is_sorted`), once asked.
+    sorted: OnceLock<bool>,
 }
 
 /// Index of this blob's own strings by content: offsets keyed by the hash of the string.
@@ -209,6 +211,7 @@ impl<'data> Btf<'data> {
             start_str_off,
             names: OnceLock::new(),
             strs: OnceLock::new(),
+            sorted: OnceLock::new(),
         };
         btf.index_types()?;
         Ok(btf)
@@ -467,6 +470,12 @@ impl<'data> Btf<'data> {
         );
         out[first_own..].sort_unstable();
         out
+    }
+
+    /// `f()`, computed once per parsed blob: whether its own types are sorted by name
+    /// (the kernel's order), which workflows ask of one vmlinux for every module.
+    pub(crate) fn sorted_by_name(&self, f: impl FnOnce() -> bool) -> bool {
+        *self.sorted.get_or_init(f)
     }
 
     fn str_index(&self) -> &StrIndex {
