@@ -34,6 +34,9 @@ _btfkit() {
             btfkit,extract)
                 cmd="btfkit__subcmd__extract"
                 ;;
+            btfkit,gen)
+                cmd="btfkit__subcmd__gen"
+                ;;
             btfkit,help)
                 cmd="btfkit__subcmd__help"
                 ;;
@@ -82,6 +85,9 @@ _btfkit() {
             btfkit__subcmd__help,extract)
                 cmd="btfkit__subcmd__help__subcmd__extract"
                 ;;
+            btfkit__subcmd__help,gen)
+                cmd="btfkit__subcmd__help__subcmd__gen"
+                ;;
             btfkit__subcmd__help,help)
                 cmd="btfkit__subcmd__help__subcmd__help"
                 ;;
@@ -119,7 +125,7 @@ _btfkit() {
 
     case "${cmd}" in
         btfkit)
-            opts="-h -V --max-input-size --help --version dump distill dedup relocate retarget strip sort check validate info ids extract scan completions man help"
+            opts="-h -V --max-input-size --help --version dump distill dedup gen relocate retarget strip sort check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,8 +330,50 @@ _btfkit() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        btfkit__subcmd__gen)
+            opts="-B -o -j -q -h --base --out --in-place --out-dir --distill --order --json --quiet --max-input-size --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-input-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         btfkit__subcmd__help)
-            opts="dump distill dedup relocate retarget strip sort check validate info ids extract scan completions man help"
+            opts="dump distill dedup gen relocate retarget strip sort check validate info ids extract scan completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,6 +457,20 @@ _btfkit() {
             return 0
             ;;
         btfkit__subcmd__help__subcmd__extract)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        btfkit__subcmd__help__subcmd__gen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -79,6 +79,26 @@ _arguments "${_arguments_options[@]}" : \
 '*::inputs -- BTF files\: raw BTF, ELF objects (.o, .ko, vmlinux), any compression, - for stdin:_files' \
 && ret=0
 ;;
+(gen)
+_arguments "${_arguments_options[@]}" : \
+'-B+[The BTF of the kernel the modules are for (raw, /sys/kernel/btf/vmlinux, vmlinux ELF; any compression)]:VMLINUX:_files' \
+'--base=[The BTF of the kernel the modules are for (raw, /sys/kernel/btf/vmlinux, vmlinux ELF; any compression)]:VMLINUX:_files' \
+'(--in-place --out-dir)-o+[Write the module (one input) with its BTF to OUT (compressed as OUT'\''s name says\: .ko none, .xz, .gz, .zst; else as the input; - for standard output)]:OUT:_files' \
+'(--in-place --out-dir)--out=[Write the module (one input) with its BTF to OUT (compressed as OUT'\''s name says\: .ko none, .xz, .gz, .zst; else as the input; - for standard output)]:OUT:_files' \
+'--out-dir=[Write DIR/NAME.btf (and DIR/NAME.btf.base with --distill) for every input]:DIR:_files' \
+'--order=[Which bytes to write\: \`kernel\` as the kernel'\''s own build (Linux 6.19+, resolve_btfids\: types sorted by name, the 32-byte header of its libbpf), \`libbpf\` as libbpf 1.7'\''s btf__distill_base; \`auto\`\: kernel when the vmlinux BTF the result is for is sorted by name (built by Linux 6.19 or later), else libbpf]:ORDER:_default' \
+'--max-input-size=[The largest input (and decompressed input) to read, in bytes; real kernels stay far below the default of 2 GiB]:BYTES:_default' \
+'(--out-dir)--in-place[Write the BTF into the .ko files themselves; directories are searched recursively. Files with several hard links are refused]' \
+'--distill[Distill\: .BTF over a new .BTF.base, as the kernel'\''s build does for out-of-tree modules]' \
+'(-q --quiet)-j[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
+'(-q --quiet)--json[Print the report as one JSON document on standard output (schema\: docs/json-reports.md)]' \
+'-q[No progress bar and no per-module lines\: only errors and the exit status]' \
+'--quiet[No progress bar and no per-module lines\: only errors and the exit status]' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::inputs -- Objects with DWARF (.ko, any compression; directories searched recursively):_files' \
+&& ret=0
+;;
 (relocate)
 _arguments "${_arguments_options[@]}" : \
 '-B+[The vmlinux BTF to relocate onto (raw, ELF, any compression)]:BASE:_files' \
@@ -277,6 +297,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(gen)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (relocate)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -344,6 +368,7 @@ _btfkit_commands() {
 'dump:Print types\: bpftool'\''s raw text format, or JSON' \
 'distill:Distill module BTF\: a new split BTF over a small distilled base (.BTF.base)' \
 'dedup:Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one' \
+'gen:Generate module BTF from DWARF, as the kernel'\''s build does (pahole + resolve_btfids)' \
 'relocate:Relocate split BTF from its distilled base onto a full vmlinux BTF' \
 'retarget:Rewrite module BTF built against one vmlinux as split BTF against another' \
 'strip:Remove .BTF and .BTF.base from kernel modules' \
@@ -390,12 +415,18 @@ _btfkit__subcmd__extract_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit extract commands' commands "$@"
 }
+(( $+functions[_btfkit__subcmd__gen_commands] )) ||
+_btfkit__subcmd__gen_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit gen commands' commands "$@"
+}
 (( $+functions[_btfkit__subcmd__help_commands] )) ||
 _btfkit__subcmd__help_commands() {
     local commands; commands=(
 'dump:Print types\: bpftool'\''s raw text format, or JSON' \
 'distill:Distill module BTF\: a new split BTF over a small distilled base (.BTF.base)' \
 'dedup:Deduplicate BTF, or merge several BTFs (modules over their vmlinux) into one' \
+'gen:Generate module BTF from DWARF, as the kernel'\''s build does (pahole + resolve_btfids)' \
 'relocate:Relocate split BTF from its distilled base onto a full vmlinux BTF' \
 'retarget:Rewrite module BTF built against one vmlinux as split BTF against another' \
 'strip:Remove .BTF and .BTF.base from kernel modules' \
@@ -441,6 +472,11 @@ _btfkit__subcmd__help__subcmd__dump_commands() {
 _btfkit__subcmd__help__subcmd__extract_commands() {
     local commands; commands=()
     _describe -t commands 'btfkit help extract commands' commands "$@"
+}
+(( $+functions[_btfkit__subcmd__help__subcmd__gen_commands] )) ||
+_btfkit__subcmd__help__subcmd__gen_commands() {
+    local commands; commands=()
+    _describe -t commands 'btfkit help gen commands' commands "$@"
 }
 (( $+functions[_btfkit__subcmd__help__subcmd__help_commands] )) ||
 _btfkit__subcmd__help__subcmd__help_commands() {
