@@ -1,6 +1,6 @@
 //! The one path to standard output and standard error.
 //!
-//! `print!` and friends panic when stdout is closed or full. Here a closed pipe
+//! The std print macros panic when stdout is closed or full. Here a closed pipe
 //! (`btfkit validate ... | head -n1`) ends output quietly while the command runs on, so
 //! that its exit status is still the answer; any other write error (`> /dev/full`)
 //! becomes "writing to standard output: ..." and exit status 2. Diagnostics on stderr
@@ -69,18 +69,18 @@ pub fn stderr_fmt(args: std::fmt::Arguments<'_>) {
     let _ = std::io::stderr().lock().write_fmt(args);
 }
 
-/// `println!` through [`stdout_fmt`]: returns `Result<(), StdoutError>`.
+/// A line to standard output (the std `println` macro) through [`stdout_fmt`]: returns `Result<(), StdoutError>`.
 macro_rules! outln {
     () => { $crate::out::stdout_fmt(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::out::stdout_fmt(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// `print!` through [`stdout_fmt`].
+/// Text to standard output (the std `print` macro) through [`stdout_fmt`].
 macro_rules! out {
     ($($arg:tt)*) => { $crate::out::stdout_fmt(format_args!($($arg)*)) };
 }
 
-/// `eprintln!` through [`stderr_fmt`]: never fails, never panics.
+/// A line to standard error (the std `eprintln` macro) through [`stderr_fmt`]: never fails, never panics.
 macro_rules! diag {
     ($($arg:tt)*) => { $crate::out::stderr_fmt(format_args!("{}\n", format_args!($($arg)*))) };
 }
