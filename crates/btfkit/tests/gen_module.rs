@@ -80,6 +80,10 @@ fn generate_gives_what_pahole_and_resolve_btfids_wrote() {
         );
         let dbase = Btf::parse(d.base.as_deref().unwrap()).expect("distilled base parses");
         assert_eq!(d.summary.base_types, Some(dbase.type_count()), "{name}");
+        let dsplit = Btf::parse_split(&d.btf, &dbase).expect("distilled split parses");
+        assert_eq!(d.summary.types, dsplit.type_count(), "{name}");
+        let plain = Btf::parse_split(&g.btf, &base).expect("generated BTF parses");
+        assert_eq!(g.summary.types, plain.type_count(), "{name}");
 
         // Written into the object, which then gives the same BTF again (its .BTF_ids
         // resolved now, and put back as the compiler left them).

@@ -202,6 +202,9 @@ fn finish(
         Some((l, i)) => (Some(l), Some(i)),
         None => (None, None),
     };
+    let own_types = split.type_count();
+    // The new .BTF, the distilled base (bytes, its types, base types copied into .BTF)
+    // and the resolved .BTF_ids.
     let (btf, dbase, section) = match (opts.distill, order) {
         (false, Order::Kernel) => {
             let sorted = crate::sort::sort_by_name(&split).map_err(|e| internal(&e))?;
@@ -211,19 +214,19 @@ fn finish(
         }
         (false, _) => {
             let r = resolve(ids.as_ref(), &split)?;
-            (encoded.clone(), None, r)
+            (encoded, None, r)
         }
         (true, Order::Kernel) => {
             let d = crate::distill::distill_ordered(&split, &[], Order::Kernel)?;
             let db = Btf::parse(&d.base).map_err(|e| internal(&e))?;
             let ds = Btf::parse_split(&d.split, &db).map_err(|e| internal(&e))?;
             let r = resolve(ids.as_ref(), &ds)?;
-            (d.split, Some(d.base), r)
+            (d.split, Some((d.base, d.base_types, d.copied_types)), r)
         }
         (true, _) => match &ids {
             None => {
                 let d = crate::distill::distill_ordered(&split, &[], Order::Libbpf)?;
-                (d.split, Some(d.base), None)
+                (d.split, Some((d.base, d.base_types, d.copied_types)), None)
             }
             Some(ids) => {
                 // libbpf's order: ids resolved over pahole's output, then mapped through
@@ -235,22 +238,17 @@ fn finish(
                     .with(r.data.clone())?;
                 let (d, section, _) = distill_with_btf_ids(&split, &resolved, Order::Libbpf)?;
                 let r = ResolvedIds { data: section, ..r };
-                (d.split, Some(d.base), Some(r))
+                (
+                    d.split,
+                    Some((d.base, d.base_types, d.copied_types)),
+                    Some(r),
+                )
             }
         },
     };
-    let types = match &dbase {
-        Some(b) => {
-            let db = Btf::parse(b).map_err(|e| internal(&e))?;
-            let ds = Btf::parse_split(&btf, &db).map_err(|e| internal(&e))?;
-            (ds.type_count(), Some(db.type_count()))
-        }
-        None => (
-            Btf::parse_split(&btf, base)
-                .map_err(|e| internal(&e))?
-                .type_count(),
-            None,
-        ),
+    let (dbase, types, base_types) = match dbase {
+        Some((b, n, copied)) => (Some(b), own_types + copied, Some(n)),
+        None => (None, own_types, None),
     };
     let ids_summary = ids.as_ref().zip(section.as_ref()).map(|(ids, r)| {
         let names = |idx: &[usize]| {
@@ -271,8 +269,8 @@ fn finish(
         base: dbase,
         btf_ids: section.map(|r| r.data),
         summary: GeneratedModule {
-            types: types.0,
-            base_types: types.1,
+            types,
+            base_types,
             order,
             ids: ids_summary,
             problems,
