@@ -97,7 +97,7 @@ impl Opts {
             return self.out_dir(&vmlinux, &opts, out_dir);
         }
         let rewrite = Rewrite {
-            verb: "given BTF",
+            verb: "generated BTF for",
             target: Target::new(self.out.clone(), self.in_place, &self.inputs)
                 .map_err(|e| anyhow::anyhow!("{e} (or --out-dir DIR for raw BTF files)"))?,
             protected: vec![("the base", &self.base)],
