@@ -49,3 +49,35 @@ fn selftest_table_appended_keeps_strings_and_dedups_types() {
         assert!(got.header().str_len >= want.header().str_len, "{}", t.descr);
     }
 }
+
+/// A split type referring past the last type is refused (`TypeIdOutOfRange`), also when
+/// the base has an edge to a VAR (a base the passes cannot sign soundly): the fuzzer found
+/// that such a base skipped the range check of the split's references, and the run then
+/// indexed past its tables (fuzz/regressions/dedup/).
+#[test]
+fn out_of_range_split_reference_over_an_unsound_base_is_an_error() {
+    use btfkit::write::Builder;
+    use btfkit::{Endian, TypeId};
+    let mut b = Builder::new();
+    let int = b.add_int("int", 4, btfkit::raw::INT_SIGNED);
+    let var = b.add_var("v", 0, int);
+    b.add_ptr(var);
+    let base_bytes = b.to_bytes(Endian::Little);
+    let base = Btf::parse(&base_bytes).expect("base");
+    for target in [TypeId(1000), TypeId(327_940)] {
+        let mut s = Builder::new_split(&base);
+        let ptr = s.add_ptr(target);
+        s.add_ptr(ptr);
+        let split_bytes = s.to_bytes(Endian::Little);
+        let split = Btf::parse_split(&split_bytes, &base).expect("split parses unvalidated");
+        match dedup(&split) {
+            Err(btfkit::dedup::DedupError::TypeIdOutOfRange { target: t, .. }) => {
+                assert_eq!(t, target)
+            }
+            other => panic!(
+                "expected TypeIdOutOfRange, got {:?}",
+                other.map(|d| d.bytes.len())
+            ),
+        }
+    }
+}

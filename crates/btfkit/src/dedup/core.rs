@@ -299,8 +299,13 @@ pub(super) fn check_own(base: &Prepared, w: &[u32], starts: &[u32]) -> Result<Ch
     let mut kinds = Vec::with_capacity(base.kinds.len() + starts.len());
     kinds.extend_from_slice(&base.kinds);
     check_records(w, &offs, base.start(), &mut kinds)?;
-    let sound = base.sound && check_edges(w, &offs, base.start(), &kinds)?;
-    Ok(Checked { kinds, sound })
+    // Always checked: a base that is not sound must not skip the range check of the own
+    // records' references (the fuzzer found that short circuit).
+    let own_sound = check_edges(w, &offs, base.start(), &kinds)?;
+    Ok(Checked {
+        kinds,
+        sound: base.sound && own_sound,
+    })
 }
 
 /// The signature behind `Core::sig`, of record `r`; `name(t)` is type `t`'s name offset.
