@@ -69,6 +69,20 @@ pub struct Rewrite<'a> {
     pub report: crate::cmd::ReportFlags,
 }
 
+/// What a command's summary of one rewritten module has to say beyond its line: notes
+/// printed under the module's name (what `gen` could not encode, for instance).
+pub trait Notes {
+    /// The notes, one line each; none by default.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl Notes for btfkit::module::DistilledModule {}
+impl Notes for btfkit::module::RetargetedModule {}
+impl Notes for btfkit::module::SortedModule {}
+impl Notes for btfkit::module::Stripped {}
+
 /// A command's work on one module: its decompressed ELF bytes in, a rewrite or a
 /// reason to leave it out.
 pub type Job<'a, S> = dyn Fn(&[u8]) -> Result<Outcome<S>, ModuleError> + Sync + 'a;
@@ -106,7 +120,11 @@ pub fn refusal_text(
 
 impl Rewrite<'_> {
     /// Runs `job` on every module of `inputs` and writes the results.
-    pub fn run<S: Display>(&self, inputs: &[PathBuf], job: &Job<'_, S>) -> Result<ExitCode> {
+    pub fn run<S: Display + Notes>(
+        &self,
+        inputs: &[PathBuf],
+        job: &Job<'_, S>,
+    ) -> Result<ExitCode> {
         if inputs.len() == 1 && (is_stdin(&inputs[0]) || !inputs[0].is_dir()) {
             return self.one(&inputs[0], job);
         }
@@ -135,7 +153,7 @@ impl Rewrite<'_> {
     }
 
     /// One module: errors exit 2, a refusal exits 1.
-    fn one<S: Display>(&self, path: &Path, job: &Job<'_, S>) -> Result<ExitCode> {
+    fn one<S: Display + Notes>(&self, path: &Path, job: &Job<'_, S>) -> Result<ExitCode> {
         if self.report.json && matches!(&self.target, Target::Out(o) if is_stdin(o)) {
             bail!(
                 "--json prints the report on standard output; write the module to a file (-o FILE)"
@@ -229,13 +247,16 @@ impl Rewrite<'_> {
                     Some(o) => diag!("{label}: {}; written to {}{how}", r.summary, show_output(o)),
                     None => diag!("{label}: {}; rewritten in place{how}", r.summary),
                 }
+                for n in r.summary.notes() {
+                    diag!("{label}: note: {n}");
+                }
                 Ok(ExitCode::SUCCESS)
             }
         }
     }
 
     /// A tree (or several files) in place.
-    fn tree<S: Display>(&self, inputs: &[PathBuf], job: &Job<'_, S>) -> Result<ExitCode> {
+    fn tree<S: Display + Notes>(&self, inputs: &[PathBuf], job: &Job<'_, S>) -> Result<ExitCode> {
         let mut files: Vec<PathBuf> = Vec::new();
         let mut seen = HashSet::new();
         for f in expand(inputs, Walk::Modules, None)? {
@@ -309,13 +330,18 @@ impl Rewrite<'_> {
     }
 
     /// Reads, rewrites and stages one module of a tree.
-    fn stage_in_place<S>(&self, path: &Path, job: &Job<'_, S>) -> Result<Step> {
+    fn stage_in_place<S: Notes>(&self, path: &Path, job: &Job<'_, S>) -> Result<Step> {
         let input = Input::read(path)?;
         let r = match job(&input.bytes) {
             Ok(Outcome::Rewritten(r)) => r,
             Ok(Outcome::Unchanged(why)) => return Ok(Step::Unchanged(why)),
             Err(e) => return refusal_text(e, self.target_label, 20).map(Step::Refused),
         };
+        if self.notes() {
+            for n in r.summary.notes() {
+                diag!("{}: note: {n}", show(path));
+            }
+        }
         let bytes = match input.compression {
             None => r.patched.elf,
             Some(c) => compress(&r.patched.elf, c)?,

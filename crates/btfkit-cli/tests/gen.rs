@@ -132,6 +132,15 @@ fn in_place_and_out_write_the_sections_into_the_object() {
         "{}",
         r.stderr
     );
+    // resolve_btfids' warning, under the module's name.
+    assert!(
+        r.stderr.lines().any(
+            |l| l.contains("s390x.ko: note: .BTF_ids entries no type answers")
+                && l.contains("no_such_type")
+        ),
+        "{}",
+        r.stderr
+    );
     let plain = dir.path().join("out.ko");
     std::fs::write(&plain, test_support::xz(&out)).unwrap();
     assert!(section(&plain, ".BTF") == Some(golden("s390x", "distilled.BTF")));
@@ -152,6 +161,11 @@ fn in_place_and_out_write_the_sections_into_the_object() {
         &plain_s,
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("out.ko: note: .BTF_ids entries"),
+        "{}",
+        r.stderr
+    );
     assert!(section(&plain, ".BTF") == Some(golden("s390x", "BTF")));
     assert!(section(&plain, ".BTF.base").is_none());
     assert!(section(&plain, ".BTF_ids") == Some(golden("s390x", "BTF_ids")));

@@ -3,7 +3,7 @@
 //! the module (`-o`, `--in-place`, with [`btfkit::module::gen`]) or as raw files
 //! (`--out-dir`, with [`btfkit::module::generate`]).
 
-use crate::batch::{Rewrite, Target};
+use crate::batch::{Notes, Rewrite, Target};
 use crate::input::{labelled, show, BaseFile, Input, Walk};
 use crate::out::diag;
 use crate::output::{stage_outputs, POLICY};
@@ -106,18 +106,8 @@ impl Opts {
             command: "gen",
             report: self.report,
         };
-        let notes = !self.report.json && !self.report.quiet;
         rewrite.run(&self.inputs, &|elf| {
-            let r = module::gen(elf, &vmlinux, &opts)?;
-            if notes {
-                for p in &r.summary.problems {
-                    diag!("note: {p}");
-                }
-                if let Some(ids) = r.summary.ids.as_ref().filter(|i| !i.unresolved.is_empty()) {
-                    diag!("note: {}", unresolved_text(&ids.unresolved));
-                }
-            }
-            Ok(module::Outcome::Rewritten(r))
+            module::gen(elf, &vmlinux, &opts).map(module::Outcome::Rewritten)
         })
     }
 
@@ -155,10 +145,9 @@ impl Opts {
                     ok += 1;
                     problems += s.problems.len();
                     if notes {
-                        for p in &s.problems {
-                            diag!("{}: note: {p}", show(path));
+                        for n in s.notes() {
+                            diag!("{}: note: {n}", show(path));
                         }
-                        unresolved_note(path, s);
                     }
                     modules.push(serde_json::json!({
                         "module": show(path),
@@ -226,16 +215,21 @@ fn generate_file(path: &Path, vmlinux: &DedupBase<'_>, opts: &GenOptions) -> Res
     module::generate(&input.bytes, vmlinux, opts).map_err(|e| input.error(e))
 }
 
-/// `resolve_btfids`' warning for entries no type answers, once per module.
-fn unresolved_note(path: &Path, s: &GeneratedModule) {
-    if let Some(ids) = s.ids.as_ref().filter(|i| !i.unresolved.is_empty()) {
-        diag!("{}: note: {}", show(path), unresolved_text(&ids.unresolved));
+impl Notes for GeneratedModule {
+    /// What pahole would not encode, one line per DIE, and `resolve_btfids`' warning for
+    /// `.BTF_ids` entries no type answers.
+    fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| btfkit::escape::escape(&p.to_string()).into_owned())
+            .collect();
+        if let Some(ids) = self.ids.as_ref().filter(|i| !i.unresolved.is_empty()) {
+            notes.push(format!(
+                ".BTF_ids entries no type answers (left 0, as resolve_btfids leaves them): {}",
+                btfkit::escape::escape(&ids.unresolved.join(", "))
+            ));
+        }
+        notes
     }
-}
-
-fn unresolved_text(names: &[String]) -> String {
-    format!(
-        ".BTF_ids entries no type answers (left 0, as resolve_btfids leaves them): {}",
-        btfkit::escape::escape(&names.join(", "))
-    )
 }
