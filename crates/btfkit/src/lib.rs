@@ -21,7 +21,8 @@
 //!   the kernel's sortedness check, and which bytes the writers produce ([`sort::Order`]:
 //!   libbpf 1.7's, or the kernel build's).
 //! - [`module`]: the workflows on kernel module files: open, distill, retarget, sort, strip,
-//!   check.
+//!   check, scan, and gen (the kernel build's whole pipeline from DWARF to the shipped
+//!   `.BTF`, `.BTF.base` and `.BTF_ids`).
 //! - [`dwarf`], [`gen`]: the DWARF of ELF objects (relocated as libdwfl does) and BTF
 //!   generated from it as pahole 1.32 encodes it for a kernel module.
 //! - [`compress`], [`file`](mod@file), [`escape`]: compressed files, the file-system policy (bounded
@@ -129,6 +130,29 @@
 //!         println!("{}", btfkit::relocate::describe(failure));
 //!     }
 //! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Generate a module's BTF from its DWARF (pahole + resolve_btfids)
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata");
+//! # let limit = btfkit::compress::DEFAULT_LIMIT;
+//! # let vmlinux = btfkit::file::read(format!("{dir}/linux-6.1/vmlinux.btf.xz").as_ref(), limit)?.bytes;
+//! # let object = btfkit::file::read(format!("{dir}/gen/x86_64.o.xz").as_ref(), limit)?.bytes;
+//! use btfkit::module::{self, GenOptions};
+//! let target = btfkit::Btf::parse(&vmlinux)?; // e.g. /sys/kernel/btf/vmlinux
+//! // Prepared once, for as many modules as there are.
+//! let prepared = btfkit::dedup::DedupBase::new(&target)?;
+//! let opts = GenOptions { distill: true, ..Default::default() };
+//! let generated = module::generate(&object, &prepared, &opts)?; // .BTF, .BTF.base, .BTF_ids
+//! let base = btfkit::Btf::parse(generated.base.as_deref().unwrap())?;
+//! let btf = btfkit::Btf::parse_split(&generated.btf, &base)?;
+//! assert!(btf.find_by_name_kind(b"my_kfunc", btfkit::Kind::FUNC).is_some());
+//! // Or written into the object, as the kernel's build adds them:
+//! let written = module::gen(&object, &prepared, &opts)?;
+//! # assert!(!written.patched.elf.is_empty());
 //! # Ok(()) }
 //! ```
 
