@@ -108,7 +108,7 @@ pub fn fresh_btf_ids(obj: &DwarfObject<'_>, base: &Btf<'_>) -> BtfIdsState {
     let mut put = |off: u64, v: u32| {
         if let Some(at) = usize::try_from(off)
             .ok()
-            .filter(|&at| at + 4 <= fresh.len())
+            .filter(|&at| at.checked_add(4).is_some_and(|end| end <= fresh.len()))
         {
             let b = if obj.big_endian {
                 v.to_be_bytes()
@@ -130,8 +130,8 @@ pub fn fresh_btf_ids(obj: &DwarfObject<'_>, base: &Btf<'_>) -> BtfIdsState {
                 let cnt = u64::from(word(*off)?).min(size / 8);
                 let pairs = (0..cnt)
                     .map_while(|k| {
-                        let at = off + 8 + 8 * k;
-                        Some((word(at)?, word(at + 4)?))
+                        let at = off.checked_add(8)?.checked_add(k.checked_mul(8)?)?;
+                        Some((word(at)?, word(at.checked_add(4)?)?))
                     })
                     .collect();
                 Some((*off, off.saturating_add(*size), pairs))
@@ -175,7 +175,11 @@ pub fn fresh_btf_ids(obj: &DwarfObject<'_>, base: &Btf<'_>) -> BtfIdsState {
                 let Ok(old) = &old else { continue };
                 let want = old.find_by_name_kind(name, kind).map_or(0, |t| t.0);
                 match pairs.iter().find(|(id, _)| *id == want) {
-                    Some(&(_, flags)) => put(off + 4, flags),
+                    Some(&(_, flags)) => {
+                        if let Some(at) = off.checked_add(4) {
+                            put(at, flags)
+                        }
+                    }
                     None => {
                         lost.get_or_insert_with(|| {
                             format!(
