@@ -515,9 +515,9 @@ fn gen_gives_the_shipped_btf_for_every_module() {
     assert!(bad.is_empty(), "differ: {bad:?}");
 }
 
-/// An out-of-tree build, the reference run as kbuild runs it on a sample of the -dbg
-/// modules (every BTFKIT_LINUX72_PAHOLE_EVERY-th, default 10th): pahole on the module
-/// with its `.BTF` removed and its `.BTF_ids` sets in source order, then `resolve_btfids
+/// An out-of-tree build, the reference run as kbuild runs it on every -dbg module (every
+/// BTFKIT_LINUX72_GEN_DISTILL_EVERY-th with that set): pahole on the module with its
+/// `.BTF` removed and its `.BTF_ids` sets in source order, then `resolve_btfids
 /// --distill_base`. `btfkit gen --in-place --distill` on the module writes the same
 /// `.BTF`, `.BTF.base` and `.BTF_ids`.
 #[test]
@@ -529,10 +529,10 @@ fn gen_distill_equals_pahole_and_resolve_btfids_distill_base() {
         );
         return;
     };
-    let step = std::env::var("BTFKIT_LINUX72_PAHOLE_EVERY")
+    let step = std::env::var("BTFKIT_LINUX72_GEN_DISTILL_EVERY")
         .ok()
         .and_then(|s| s.parse::<usize>().ok())
-        .unwrap_or(10)
+        .unwrap_or(1)
         .max(1);
     let all = sorted_files(dbg, ".ko");
     assert!(
@@ -603,7 +603,7 @@ fn gen_distill_equals_pahole_and_resolve_btfids_distill_base() {
     });
     let bad: Vec<_> = results.iter().filter(|r| !r.1.is_empty()).collect();
     eprintln!(
-        "Linux 7.2: btfkit gen --distill equals pahole + resolve_btfids --distill_base for {} of {} sampled modules (every {step}th of {})",
+        "Linux 7.2: btfkit gen --distill equals pahole + resolve_btfids --distill_base for {} of {} modules (every {step} of {})",
         results.len() - bad.len(),
         results.len(),
         all.len()

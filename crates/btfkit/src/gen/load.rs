@@ -2167,18 +2167,22 @@ pub(crate) fn tag_size(cu: &Cu<'_>, ty: u32, depth: u32) -> u64 {
     size
 }
 
-/// `class_member__cache_byte_size` for a bitfield member of `byte_size` bytes.
+/// `class_member__cache_byte_size` for a bitfield member of `byte_size` bytes. The
+/// arithmetic is C's (wrapping, as pahole's `uint32_t`/`int8_t` fields wrap) so hostile
+/// sizes give some answer rather than a panic; a size whose bit count wraps to 0 (where
+/// pahole would divide by zero) skips the alignment.
 fn cache_bitfield(m: &mut Member<'_>, byte_size: u64, little_endian: bool) {
     m.byte_size = byte_size;
-    let bit_size = (byte_size * 8) as u32;
+    let bit_size = byte_size.wrapping_mul(8) as u32;
     if byte_size == 0 {
         m.bitfield_offset = 0;
         return;
     }
     if !m.has_bit_offset {
         if little_endian {
-            m.bitfield_offset =
-                (bit_size as i32 - m.bitfield_offset as i32 - m.bitfield_size as i32) as i8;
+            m.bitfield_offset = (bit_size as i32)
+                .wrapping_sub(m.bitfield_offset as i32)
+                .wrapping_sub(m.bitfield_size as i32) as i8;
         }
         m.bit_offset = m
             .byte_offset
@@ -2189,18 +2193,22 @@ fn cache_bitfield(m: &mut Member<'_>, byte_size: u64, little_endian: bool) {
         m.bitfield_offset = (m.bit_offset - m.byte_offset * 8) as i8;
     }
     if m.bitfield_offset < 0 {
-        m.bitfield_offset = (m.bitfield_offset as i32 + bit_size as i32) as i8;
+        m.bitfield_offset = (m.bitfield_offset as i32).wrapping_add(bit_size as i32) as i8;
         m.byte_offset = m.byte_offset.wrapping_sub(byte_size as u32);
         m.bit_offset = m
             .byte_offset
             .wrapping_mul(8)
             .wrapping_add(m.bitfield_offset as i32 as u32);
     }
+    if bit_size == 0 {
+        return;
+    }
     // Align on the underlying type's natural boundary (byte_offset and bitfield_offset
     // only: the bit offset BTF gets stays).
-    m.bitfield_offset =
-        (m.bitfield_offset as i64 + (m.byte_offset as u64 % byte_size) as i64 * 8) as i8;
-    m.byte_offset = ((m.bit_offset / bit_size) * bit_size) / 8;
+    m.bitfield_offset = (m.bitfield_offset as i64)
+        .wrapping_add(((m.byte_offset as u64 % byte_size) as i64).wrapping_mul(8))
+        as i8;
+    m.byte_offset = ((m.bit_offset / bit_size).wrapping_mul(bit_size)) / 8;
     if m.bitfield_offset as i64 >= bit_size as i64 {
         m.bitfield_offset = (m.bitfield_offset as i64 - bit_size as i64) as i8;
         m.byte_offset = m.byte_offset.wrapping_add(byte_size as u32);
