@@ -1974,11 +1974,11 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
         let params = self.cu.functions[i].params.clone();
         let addr_size = self.cu.addr_size as i64;
         let slots_of = |p: &Param<'_>| -> i32 {
-            if !arch.agg_use_two_regs || (p.type_byte_size as i64) <= addr_size {
+            if !arch.agg_use_two_regs || addr_size <= 0 || (p.type_byte_size as i64) <= addr_size {
                 1
             } else {
-                let s = ((p.type_byte_size as i64 + addr_size - 1) / addr_size) as i32;
-                s.max(1)
+                // (addr_size 0, from a hostile unit header, is one slot.)
+                u64::from(p.type_byte_size).div_ceil(addr_size as u64) as i32
             }
         };
         let mut reg_idx: i32 = 0;
@@ -1996,7 +1996,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                 if p.loc_reg != UNKNOWN_REG {
                     let mut in_window = false;
                     for s in 0..slots {
-                        let idx = reg_idx + s;
+                        let idx = reg_idx.saturating_add(s);
                         if idx >= arch.nr_register_params {
                             break;
                         }
@@ -2009,7 +2009,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                         self.cu.params[pi as usize].unexpected_reg = true;
                     }
                 }
-                reg_idx += slots;
+                reg_idx = reg_idx.saturating_add(slots);
             }
             return;
         }
@@ -2036,7 +2036,7 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                 self.cu.params[pi as usize].optimized = true;
             }
             if consumes {
-                reg_idx += reg_slots;
+                reg_idx = reg_idx.saturating_add(reg_slots);
             }
         }
     }
