@@ -400,18 +400,15 @@ const PAHOLE_FLAGS: &[&str] = &[
     "--lang_exclude=rust",
 ];
 
-#[test]
-fn sort_of_pahole_output_equals_the_shipped_btf() {
-    let Some(l) = linux72() else { return };
+/// The unstripped modules of the -dbg package (`DBG=`), sorted; `None` (said on stderr)
+/// when `kernel-7.2.sh` ran without `--dbg`: then `what` does not run.
+fn dbg_modules(l: &Linux72, what: &str) -> Option<Vec<PathBuf>> {
     let Some(dbg) = &l.dbg else {
-        eprintln!("BTFKIT_LINUX72 has no DBG= line (kernel-7.2.sh without --dbg): the pahole sample does not run");
-        return;
+        eprintln!(
+            "BTFKIT_LINUX72 has no DBG= line (kernel-7.2.sh without --dbg): {what} does not run"
+        );
+        return None;
     };
-    let step = std::env::var("BTFKIT_LINUX72_PAHOLE_EVERY")
-        .ok()
-        .and_then(|s| s.parse::<usize>().ok())
-        .unwrap_or(10)
-        .max(1);
     let all = sorted_files(dbg, ".ko");
     assert!(
         all.len() > 500,
@@ -419,7 +416,37 @@ fn sort_of_pahole_output_equals_the_shipped_btf() {
         all.len(),
         dbg.display()
     );
-    let sample: Vec<&PathBuf> = all.iter().step_by(step).collect();
+    Some(all)
+}
+
+/// Every `step`-th item, `step` from the environment variable `var` (default `default`).
+fn every<'a, T>(items: &'a [T], var: &str, default: usize) -> (Vec<&'a T>, usize) {
+    let step = std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(default)
+        .max(1);
+    (items.iter().step_by(step).collect(), step)
+}
+
+/// pahole 1.32 run on `ko` as kbuild runs it, its output written to `btf1`.
+fn pahole(l: &Linux72, ko: &Path, btf1: &Path) {
+    run(Command::new(&l.pahole)
+        .arg("-J")
+        .args(PAHOLE_FLAGS)
+        .arg("--btf_base")
+        .arg(&l.vmlinux_btf)
+        .arg(format!("--btf_encode_detached={}", btf1.display()))
+        .arg(ko));
+}
+
+#[test]
+fn sort_of_pahole_output_equals_the_shipped_btf() {
+    let Some(l) = linux72() else { return };
+    let Some(all) = dbg_modules(&l, "the pahole sample") else {
+        return;
+    };
+    let (sample, step) = every(&all, "BTFKIT_LINUX72_PAHOLE_EVERY", 10);
     let dir = tempfile::tempdir().expect("tempdir");
     let results = par_map(&sample, |m| {
         let name = stem(m);
@@ -427,13 +454,7 @@ fn sort_of_pahole_output_equals_the_shipped_btf() {
         let stripped = dir.path().join(format!("{name}.ko"));
         run(btfkit().arg("strip").arg(m).arg("-o").arg(&stripped));
         let btf1 = dir.path().join(format!("{name}.BTF.1"));
-        run(Command::new(&l.pahole)
-            .arg("-J")
-            .args(PAHOLE_FLAGS)
-            .arg("--btf_base")
-            .arg(&l.vmlinux_btf)
-            .arg(format!("--btf_encode_detached={}", btf1.display()))
-            .arg(&stripped));
+        pahole(&l, &stripped, &btf1);
         let sorted = dir.path().join(format!("{name}.BTF"));
         run(btfkit()
             .arg("sort")
@@ -468,19 +489,9 @@ fn sort_of_pahole_output_equals_the_shipped_btf() {
 #[test]
 fn gen_gives_the_shipped_btf_for_every_module() {
     let Some(l) = linux72() else { return };
-    let Some(dbg) = &l.dbg else {
-        eprintln!(
-            "BTFKIT_LINUX72 has no DBG= line (kernel-7.2.sh without --dbg): gen is not checked"
-        );
+    let Some(all) = dbg_modules(&l, "btfkit gen's check") else {
         return;
     };
-    let all = sorted_files(dbg, ".ko");
-    assert!(
-        all.len() > 500,
-        "only {} modules under {}",
-        all.len(),
-        dbg.display()
-    );
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(btfkit()
         .arg("gen")
@@ -489,7 +500,7 @@ fn gen_gives_the_shipped_btf_for_every_module() {
         .arg(&l.vmlinux_btf)
         .arg("--out-dir")
         .arg(dir.path())
-        .arg(dbg));
+        .arg(l.dbg.as_ref().expect("DBG")));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     assert_eq!(
         report["summary"]["generated"],
@@ -523,27 +534,12 @@ fn gen_gives_the_shipped_btf_for_every_module() {
 #[test]
 fn gen_distill_equals_pahole_and_resolve_btfids_distill_base() {
     let Some(l) = linux72() else { return };
-    let Some(dbg) = &l.dbg else {
-        eprintln!(
-            "BTFKIT_LINUX72 has no DBG= line (kernel-7.2.sh without --dbg): gen is not checked"
-        );
+    let Some(all) = dbg_modules(&l, "btfkit gen --distill's check") else {
         return;
     };
-    let step = std::env::var("BTFKIT_LINUX72_GEN_DISTILL_EVERY")
-        .ok()
-        .and_then(|s| s.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1);
-    let all = sorted_files(dbg, ".ko");
-    assert!(
-        all.len() > 500,
-        "only {} modules under {}",
-        all.len(),
-        dbg.display()
-    );
+    let (sample, step) = every(&all, "BTFKIT_LINUX72_GEN_DISTILL_EVERY", 1);
     let vm_bytes = std::fs::read(&l.vmlinux_btf).expect("vmlinux.btf");
     let vmlinux = Btf::parse(&vm_bytes).expect("vmlinux parses");
-    let sample: Vec<&PathBuf> = all.iter().step_by(step).collect();
     let dir = tempfile::tempdir().expect("tempdir");
     let (refdir, ours) = (dir.path().join("ref"), dir.path().join("ours"));
     std::fs::create_dir_all(&refdir).expect("mkdir");
@@ -574,13 +570,7 @@ fn gen_distill_equals_pahole_and_resolve_btfids_distill_base() {
             .arg("-o")
             .arg(&stripped_out));
         let btf1 = refdir.join(format!("{name}.BTF.1"));
-        run(Command::new(&l.pahole)
-            .arg("-J")
-            .args(PAHOLE_FLAGS)
-            .arg("--btf_base")
-            .arg(&l.vmlinux_btf)
-            .arg(format!("--btf_encode_detached={}", btf1.display()))
-            .arg(&stripped_out));
+        pahole(&l, &stripped_out, &btf1);
         let stripped_bytes = std::fs::read(&stripped_out).expect("stripped");
         let btf1 = std::fs::read(&btf1).expect("pahole output");
         let r = resolve_btfids(&l, &stripped_bytes, &btf1, &refdir, &name);
