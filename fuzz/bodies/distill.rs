@@ -69,7 +69,13 @@ fn distilled(split: &Btf<'_>, r: Result<Distilled, DistillError>) -> Option<Dist
         Err(e) => panic!("valid split BTF fails to distill: {e}"),
     };
     let db = Btf::parse(&d.base).expect("distilled base parses");
-    assert!(valid(&db), "{:?}", btfkit::validate::validate(&db));
+    // A split that uses no base type gets an empty distilled base, as from libbpf's
+    // btf__distill_base (which the validator's "base BTF without any type" rule refuses).
+    assert!(
+        valid(&db) || db.type_count() == 0,
+        "{:?}",
+        btfkit::validate::validate(&db)
+    );
     assert_eq!(db.type_count(), d.base_types);
     let ds = Btf::parse_split(&d.split, &db).expect("distilled split parses");
     assert!(valid(&ds), "{:?}", btfkit::validate::validate(&ds));
