@@ -1823,33 +1823,20 @@ impl<'a, 'd, 'p> Loader<'a, 'd, 'p> {
                     p.name = oname;
                     p.type_ = otype;
                 }
+                // What the abstract origin's parameter learns from this instance.
                 let o = &mut self.cu.params[oi as usize];
-                if has_loc {
-                    o.has_loc = true;
-                }
-                if has_const {
-                    o.has_const_value = true;
-                }
-                if loc_const {
-                    o.loc_const_value = true;
-                }
-                if loc_stack {
-                    o.loc_stack = true;
-                }
+                o.has_loc |= has_loc;
+                o.has_const_value |= has_const;
+                o.loc_const_value |= loc_const;
+                o.loc_stack |= loc_stack;
+                o.passed_in_memory |= pim;
+                o.optimized |= optimized;
+                o.unexpected_reg |= unexp;
                 if loc_reg != UNKNOWN_REG {
                     o.loc_reg = loc_reg;
                 }
                 if tbs != 0 {
                     o.type_byte_size = tbs;
-                }
-                if pim {
-                    o.passed_in_memory = true;
-                }
-                if optimized {
-                    o.optimized = true;
-                }
-                if unexp {
-                    o.unexpected_reg = true;
                 }
                 continue;
             }
